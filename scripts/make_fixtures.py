@@ -32,7 +32,7 @@ import zipfile
 PROVINCES = {"32", "37"}
 CITIES = {"3209", "3702", "3710"}
 # Counties kept individually; every county of a city in WHOLE_CITIES is kept too.
-COUNTIES = {"320903", "370211", "370215"}
+COUNTIES = {"320903", "320904", "370211", "370215"}
 WHOLE_CITIES = {"3710"}
 
 REGION_FILES = ["provinces", "cities", "areas", "streets", "villages"]

@@ -333,16 +333,16 @@ impl Catalog {
             catalog: info,
             items: order.iter().map(|code| items[code].1.clone()).collect(),
         };
-        if errors.is_empty() {
-            if let Err(error) = catalog.validate() {
-                let code = catalog
-                    .items
-                    .iter()
-                    .find(|item| item.validate().is_err())
-                    .map(|item| items[&item.code].0)
-                    .unwrap_or(0);
-                errors.push((code, error.to_string()));
-            }
+        if errors.is_empty()
+            && let Err(error) = catalog.validate()
+        {
+            let line = catalog
+                .items
+                .iter()
+                .find(|item| item.validate().is_err())
+                .map(|item| items[&item.code].0)
+                .unwrap_or(0);
+            errors.push((line, error.to_string()));
         }
         if errors.is_empty() {
             Ok(catalog)

@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod delegation;
+pub mod division;
 pub mod error;
 pub mod geo;
 pub mod id_number;

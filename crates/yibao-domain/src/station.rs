@@ -389,7 +389,7 @@ fn parse_day(text: &str) -> Option<usize> {
 fn parse_days(text: &str) -> Option<[bool; 7]> {
     let mut days = [false; 7];
     for part in text.split([',', '、']) {
-        let normalised = part.replace('至', "-").replace('~', "-");
+        let normalised = part.replace(['至', '~'], "-");
         match normalised.split_once('-') {
             Some((a, b)) => {
                 let (a, b) = (parse_day(a)?, parse_day(b)?);

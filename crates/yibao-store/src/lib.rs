@@ -1,1 +1,217 @@
-//! placeholder
+//! Storage for Yibao Circle on SQLite (one file, the default) or PostgreSQL.
+//!
+//! One `Store` wraps either native sqlx pool; every query is one small function whose SQL is
+//! written once with `$n` placeholders, which both backends accept, and run on whichever pool
+//! is configured through the `on_pool!` macro. Migrations live per backend under
+//! `migrations/`. Every write that changes shared state writes its audit row in the same
+//! transaction, so an accepted write and its audit trail are committed together or not at all.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use thiserror::Error;
+
+mod audit;
+mod catalog;
+mod delegations;
+mod regions;
+mod stations;
+mod users;
+
+pub use audit::{AuditEntry, AuditFilter, AuditRecord};
+pub use catalog::{ItemHistoryEntry, StoredItem};
+pub use delegations::{Delegation, DelegationChange, StationHandling};
+pub use regions::{Region, RegionFilter, RegionRow, RegionSummary};
+pub use stations::{Station, StationFilter, StationSort, StationStatus};
+pub use users::{NewUser, Role, SessionUser, User};
+
+/// Storage failures, mapped by the web layer to problem responses.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("记录不存在")]
+    NotFound,
+    #[error("记录已存在：{0}")]
+    Duplicate(String),
+    #[error("记录已被他人修改，请刷新后重试")]
+    StaleVersion,
+    #[error("引用的记录不存在：{0}")]
+    MissingReference(String),
+    #[error("数据库中的数据无法解析：{0}")]
+    Corrupt(String),
+    #[error("数据库错误：{0}")]
+    Database(#[from] sqlx::Error),
+    #[error("数据库迁移失败：{0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Classifies constraint violations so callers can answer 409 instead of 500.
+    fn from_write(error: sqlx::Error, what: &str) -> StoreError {
+        if let sqlx::Error::Database(db) = &error {
+            if db.is_unique_violation() {
+                return StoreError::Duplicate(what.to_owned());
+            }
+            if db.is_foreign_key_violation() {
+                return StoreError::MissingReference(what.to_owned());
+            }
+        }
+        StoreError::Database(error)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which backend a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database, whichever backend it is.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: Pool,
+}
+
+/// Runs the same expression against whichever pool the store holds; `$pool` is bound to the
+/// concrete pool so the expression type-checks once per backend.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite($pool) => $body,
+            $crate::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// One page of a list, with the total count for the pager.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// Page number (from 1) and size, clamped to sane bounds.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl PageRequest {
+    pub const MAX_PER_PAGE: u32 = 500;
+
+    pub fn new(page: Option<u32>, per_page: Option<u32>) -> PageRequest {
+        PageRequest {
+            page: page.unwrap_or(1).max(1),
+            per_page: per_page.unwrap_or(50).clamp(1, Self::MAX_PER_PAGE),
+        }
+    }
+
+    pub(crate) fn limit(self) -> i64 {
+        i64::from(self.per_page)
+    }
+
+    pub(crate) fn offset(self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+}
+
+/// The upper bound of a prefix range over digit codes: every code starting with `prefix` is
+/// `>= prefix` and `< prefix~` ('~' sorts after every digit), which both backends answer from
+/// the primary-key index.
+pub(crate) fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}~")
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `url`: `sqlite:` paths or
+    /// `postgres://` URLs.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            Store::connect_postgres(options).await?
+        } else {
+            let options = SqliteConnectOptions::from_str(url)?;
+            Store::connect_sqlite(options).await?
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// SQLite with WAL, full synchronous commits (a committed write survives a crash) and
+    /// foreign keys on.
+    pub async fn connect_sqlite(options: SqliteConnectOptions) -> Result<Store> {
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        Ok(Store {
+            pool: Pool::Sqlite(pool),
+        })
+    }
+
+    pub async fn connect_postgres(options: PgConnectOptions) -> Result<Store> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Store {
+            pool: Pool::Postgres(pool),
+        })
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A trivial round trip, for health checks.
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// The current time, truncated to microseconds so it survives a round trip through either
+/// backend unchanged.
+pub fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}

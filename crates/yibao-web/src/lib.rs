@@ -1,1 +1,157 @@
-//! placeholder
+//! HTTP for Yibao Circle: the JSON API (`api`), the server-rendered console (`ui`), staff
+//! authentication (`auth`), the use cases both share (`app`) and the problem-JSON error type
+//! (`error`).
+//!
+//! `serve` takes a bound listener and a shutdown future, so tests bind port 0 and stop cleanly.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod error;
+pub mod ui;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+use yibao_store::{Store, User};
+
+use crate::auth::{LoginLimiter, hash_password, random_token, token_hash, verify_password};
+use crate::error::ApiError;
+
+/// How long a login lasts.
+pub const SESSION_TTL: chrono::Duration = chrono::Duration::hours(12);
+
+/// Web settings.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark the session cookie `Secure` (browsers accept it on https and on localhost).
+    pub secure_cookies: bool,
+    /// Failed logins per client address or username before a lock-out.
+    pub login_max_failures: usize,
+    pub login_window: Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> WebConfig {
+        WebConfig {
+            secure_cookies: true,
+            login_max_failures: 5,
+            login_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// Shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    pub limiter: Arc<LoginLimiter>,
+    /// A valid hash to verify against when the username is unknown, so that a login for a
+    /// missing account takes as long as one with a wrong password.
+    dummy_hash: Arc<String>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig) -> Result<AppState, ApiError> {
+        let limiter = LoginLimiter::new(config.login_max_failures, config.login_window);
+        Ok(AppState {
+            store,
+            config: Arc::new(config),
+            limiter: Arc::new(limiter),
+            dummy_hash: Arc::new(hash_password("not-a-real-password-0")?),
+        })
+    }
+}
+
+/// Checks credentials under the rate limit and opens a session; returns the account, the
+/// expiry and the token (shown once, stored hashed).
+pub async fn sign_in(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    ip: Option<String>,
+) -> Result<((User, chrono::DateTime<chrono::Utc>), String), ApiError> {
+    let username = username.trim();
+    let keys = [
+        format!("ip:{}", ip.as_deref().unwrap_or("-")),
+        format!("user:{username}"),
+    ];
+    if let Some(seconds) = keys
+        .iter()
+        .filter_map(|key| state.limiter.retry_after(key))
+        .max()
+    {
+        return Err(ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("登录失败次数过多，请 {} 分钟后再试", seconds.div_ceil(60)),
+        ));
+    }
+    let found = state.store.user_with_hash(username).await?;
+    let verified = match &found {
+        Some((user, hash)) => verify_password(password, hash) && user.active,
+        None => {
+            verify_password(password, &state.dummy_hash);
+            false
+        }
+    };
+    let audit_ip = ip.clone();
+    if !verified {
+        for key in &keys {
+            state.limiter.record_failure(key);
+        }
+        let entry =
+            yibao_store::AuditEntry::new(username, "session.login_failed", "user", username)
+                .ip(audit_ip);
+        state.store.append_audit(&entry).await?;
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "用户名或密码错误",
+        ));
+    }
+    let (user, _) = found.expect("verified implies found");
+    for key in &keys {
+        state.limiter.clear(key);
+    }
+    let token = random_token();
+    let expires_at = yibao_store::now() + SESSION_TTL;
+    state
+        .store
+        .insert_session(&token_hash(&token), user.id, &random_token(), expires_at)
+        .await?;
+    let entry =
+        yibao_store::AuditEntry::new(&user.username, "session.login", "user", &user.username)
+            .ip(audit_ip);
+    state.store.append_audit(&entry).await?;
+    Ok(((user, expires_at), token))
+}
+
+/// The whole application: API, console and static assets.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(api::router())
+        .merge(ui::router())
+        .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

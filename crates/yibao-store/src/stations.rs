@@ -1,0 +1,417 @@
+//! Stations: create, update, close, look up and list them, and bulk import in one transaction.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use yibao_domain::{
+    GeoPoint, HostType, OpeningHours, RegionCode, StationCode, StationLevel, StationRecord,
+};
+
+use crate::audit::audit_in_tx;
+use crate::{AuditEntry, Page, PageRequest, Result, Store, StoreError, now, on_pool, prefix_end};
+
+/// Open or closed (撤销); closed stations stay for history but handle nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StationStatus {
+    Open,
+    Closed,
+}
+
+impl StationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StationStatus::Open => "open",
+            StationStatus::Closed => "closed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StationStatus::Open => "运行中",
+            StationStatus::Closed => "已撤销",
+        }
+    }
+}
+
+/// A station as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Station {
+    pub code: StationCode,
+    pub name: String,
+    pub level: StationLevel,
+    pub region_code: RegionCode,
+    pub host_type: HostType,
+    pub parent_code: Option<StationCode>,
+    pub location: Option<GeoPoint>,
+    /// The location was generated for the demo, not surveyed.
+    pub location_generated: bool,
+    pub address: String,
+    pub windows: u16,
+    pub phone: String,
+    pub opening_hours: OpeningHours,
+    pub status: StationStatus,
+    pub closed_reason: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct StationRow {
+    code: String,
+    name: String,
+    level: String,
+    region_code: String,
+    host_type: String,
+    parent_code: Option<String>,
+    lon: Option<f64>,
+    lat: Option<f64>,
+    location_generated: bool,
+    address: String,
+    windows: i32,
+    phone: String,
+    opening_hours: String,
+    status: String,
+    closed_reason: Option<String>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+pub(crate) const STATION_COLUMNS: &str = "s.code, s.name, s.level, s.region_code, s.host_type, s.parent_code, s.lon, s.lat, \
+     s.location_generated, s.address, s.windows, s.phone, s.opening_hours, s.status, s.closed_reason, s.version, \
+     s.created_at, s.updated_at";
+
+impl TryFrom<StationRow> for Station {
+    type Error = StoreError;
+    fn try_from(row: StationRow) -> Result<Station> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("站点 {}：{what}", row.code));
+        let location = match (row.lon, row.lat) {
+            (Some(lon), Some(lat)) => Some(GeoPoint::new(lon, lat).map_err(|_| corrupt("坐标"))?),
+            _ => None,
+        };
+        Ok(Station {
+            code: StationCode::parse(&row.code).map_err(|_| corrupt("编码"))?,
+            level: row.level.parse().map_err(|_| corrupt("层级"))?,
+            region_code: RegionCode::parse(&row.region_code).map_err(|_| corrupt("区划"))?,
+            host_type: row.host_type.parse().map_err(|_| corrupt("承载机构"))?,
+            parent_code: row
+                .parent_code
+                .as_deref()
+                .map(StationCode::parse)
+                .transpose()
+                .map_err(|_| corrupt("上级站点"))?,
+            location,
+            location_generated: row.location_generated,
+            opening_hours: OpeningHours::parse(&row.opening_hours)
+                .map_err(|_| corrupt("营业时间"))?,
+            status: if row.status == "closed" {
+                StationStatus::Closed
+            } else {
+                StationStatus::Open
+            },
+            windows: u16::try_from(row.windows).map_err(|_| corrupt("窗口数"))?,
+            name: row.name,
+            address: row.address,
+            phone: row.phone,
+            closed_reason: row.closed_reason,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// Sort orders offered by station lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StationSort {
+    #[default]
+    Code,
+    Name,
+    Level,
+    Updated,
+}
+
+impl StationSort {
+    pub fn parse(text: &str) -> Option<StationSort> {
+        match text {
+            "code" => Some(StationSort::Code),
+            "name" => Some(StationSort::Name),
+            "level" => Some(StationSort::Level),
+            "updated" => Some(StationSort::Updated),
+            _ => None,
+        }
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            StationSort::Code => "s.code",
+            StationSort::Name => "s.name, s.code",
+            StationSort::Level => "s.level, s.code",
+            StationSort::Updated => "s.updated_at DESC, s.code",
+        }
+    }
+}
+
+/// Filters for station lists.
+#[derive(Debug, Clone, Default)]
+pub struct StationFilter {
+    /// Stations inside this region.
+    pub region: Option<RegionCode>,
+    /// The caller's region scope; applied on top of `region`.
+    pub scope: Option<RegionCode>,
+    pub level: Option<StationLevel>,
+    pub host_type: Option<HostType>,
+    pub status: Option<StationStatus>,
+    /// Part of the name or the code.
+    pub query: Option<String>,
+    pub sort: StationSort,
+}
+
+const STATION_WHERE: &str = " WHERE ($1 IS NULL OR (s.region_code >= $1 AND s.region_code < $2)) \
+    AND ($3 IS NULL OR (s.region_code >= $3 AND s.region_code < $4)) \
+    AND ($5 IS NULL OR s.level = $5) AND ($6 IS NULL OR s.host_type = $6) AND ($7 IS NULL OR s.status = $7) \
+    AND ($8 IS NULL OR s.name LIKE $8 OR s.code LIKE $8)";
+
+const INSERT_STATION: &str = "INSERT INTO stations (code, name, level, region_code, host_type, parent_code, lon, lat, \
+     location_generated, address, windows, phone, opening_hours, status, version, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', 1, $14, $14)";
+
+macro_rules! insert_station {
+    ($executor:expr, $record:expr, $generated:expr, $at:expr) => {{
+        let record: &StationRecord = $record;
+        sqlx::query(INSERT_STATION)
+            .bind(record.code.as_str())
+            .bind(&record.name)
+            .bind(record.level.as_str())
+            .bind(record.region.as_str())
+            .bind(record.host_type.as_str())
+            .bind(record.parent.as_ref().map(|p| p.as_str().to_owned()))
+            .bind(record.location.map(|p| p.lon()))
+            .bind(record.location.map(|p| p.lat()))
+            .bind($generated)
+            .bind(&record.address)
+            .bind(i32::from(record.windows))
+            .bind(&record.phone)
+            .bind(record.opening_hours.to_compact())
+            .bind($at)
+            .execute($executor)
+            .await
+            .map(|done| done.rows_affected())
+    }};
+}
+
+impl Store {
+    pub async fn get_station(&self, code: &str) -> Result<Option<Station>> {
+        let row = on_pool!(self, pool => {
+            sqlx::query_as::<_, StationRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {STATION_COLUMNS} FROM stations s WHERE s.code = $1"
+            )))
+            .bind(code)
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(Station::try_from).transpose()
+    }
+
+    /// The stations among `codes` that exist, for validating parents and duplicates in bulk.
+    pub async fn stations_by_codes(&self, codes: &[String]) -> Result<Vec<Station>> {
+        let mut found = Vec::new();
+        for chunk in codes.chunks(500) {
+            let placeholders = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = format!(
+                "SELECT {STATION_COLUMNS} FROM stations s WHERE s.code IN ({placeholders})"
+            );
+            let rows = on_pool!(self, pool => {
+                let mut query = sqlx::query_as::<_, StationRow>(sqlx::AssertSqlSafe(sql.clone()));
+                for code in chunk {
+                    query = query.bind(code);
+                }
+                query.fetch_all(pool).await
+            })?;
+            for row in rows {
+                found.push(Station::try_from(row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    pub async fn list_stations(
+        &self,
+        filter: &StationFilter,
+        page: PageRequest,
+    ) -> Result<Page<Station>> {
+        let region = filter.region.as_ref().map(|c| c.as_str().to_owned());
+        let region_end = region.as_deref().map(prefix_end);
+        let scope = filter.scope.as_ref().map(|c| c.as_str().to_owned());
+        let scope_end = scope.as_deref().map(prefix_end);
+        let level = filter.level.map(|l| l.as_str());
+        let host = filter.host_type.map(|h| h.as_str());
+        let status = filter.status.map(|s| s.as_str());
+        let query = filter.query.as_ref().map(|q| format!("%{}%", q.trim()));
+        let order = filter.sort.order_by();
+        let rows = on_pool!(self, pool => {
+            sqlx::query_as::<_, StationRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {STATION_COLUMNS} FROM stations s{STATION_WHERE} ORDER BY {order} LIMIT $9 OFFSET $10"
+            )))
+            .bind(&region).bind(&region_end).bind(&scope).bind(&scope_end)
+            .bind(level).bind(host).bind(status).bind(&query)
+            .bind(page.limit()).bind(page.offset())
+            .fetch_all(pool)
+            .await
+        })?;
+        let total: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM stations s{STATION_WHERE}")))
+                .bind(&region).bind(&region_end).bind(&scope).bind(&scope_end)
+                .bind(level).bind(host).bind(status).bind(&query)
+                .fetch_one(pool)
+                .await
+        })?;
+        let items = rows
+            .into_iter()
+            .map(Station::try_from)
+            .collect::<Result<_>>()?;
+        Ok(Page {
+            items,
+            total,
+            page: page.page,
+            per_page: page.per_page,
+        })
+    }
+
+    /// Creates one station and its audit row in one transaction.
+    pub async fn insert_station(
+        &self,
+        record: &StationRecord,
+        generated: bool,
+        audit: &AuditEntry,
+    ) -> Result<Station> {
+        let at = now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            insert_station!(&mut *tx, record, generated, at)
+                .map_err(|e| StoreError::from_write(e, &format!("站点编码 {}", record.code)))?;
+            audit_in_tx!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        self.get_station(record.code.as_str())
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Creates many stations in one transaction: all of them or none.
+    pub async fn insert_stations(
+        &self,
+        records: &[(StationRecord, bool)],
+        audit: &AuditEntry,
+    ) -> Result<u64> {
+        let at = now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (record, generated) in records {
+                insert_station!(&mut *tx, record, *generated, at)
+                    .map_err(|e| StoreError::from_write(e, &format!("站点编码 {}", record.code)))?;
+            }
+            audit_in_tx!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        Ok(records.len() as u64)
+    }
+
+    /// Updates a station if nobody changed it since `expected_version` was read.
+    pub async fn update_station(
+        &self,
+        record: &StationRecord,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<Station> {
+        let at = now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE stations SET name = $2, level = $3, region_code = $4, host_type = $5, parent_code = $6, \
+                 lon = $7, lat = $8, location_generated = FALSE, address = $9, windows = $10, phone = $11, \
+                 opening_hours = $12, version = version + 1, updated_at = $13 WHERE code = $1 AND version = $14",
+            )
+            .bind(record.code.as_str())
+            .bind(&record.name)
+            .bind(record.level.as_str())
+            .bind(record.region.as_str())
+            .bind(record.host_type.as_str())
+            .bind(record.parent.as_ref().map(|p| p.as_str().to_owned()))
+            .bind(record.location.map(|p| p.lon()))
+            .bind(record.location.map(|p| p.lat()))
+            .bind(&record.address)
+            .bind(i32::from(record.windows))
+            .bind(&record.phone)
+            .bind(record.opening_hours.to_compact())
+            .bind(at)
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await.map(|done| done.rows_affected())
+            .map_err(|e| StoreError::from_write(e, &format!("站点 {}", record.code)))?;
+            if done == 0 {
+                return Err(StoreError::StaleVersion);
+            }
+            audit_in_tx!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        self.get_station(record.code.as_str())
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Closes a station: it keeps its history but handles nothing any more, so its
+    /// delegations are removed in the same transaction.
+    pub async fn close_station(
+        &self,
+        code: &str,
+        reason: &str,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<Station> {
+        let at = now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE stations SET status = 'closed', closed_reason = $2, version = version + 1, updated_at = $3 \
+                 WHERE code = $1 AND version = $4 AND status = 'open'",
+            )
+            .bind(code)
+            .bind(reason)
+            .bind(at)
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await.map(|done| done.rows_affected())?;
+            if done == 0 {
+                return Err(StoreError::StaleVersion);
+            }
+            sqlx::query("DELETE FROM delegations WHERE station_code = $1").bind(code).execute(&mut *tx).await.map(|done| done.rows_affected())?;
+            audit_in_tx!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        self.get_station(code).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Open stations that name `code` as their parent.
+    pub async fn child_stations(&self, code: &str) -> Result<Vec<Station>> {
+        let rows = on_pool!(self, pool => {
+            sqlx::query_as::<_, StationRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {STATION_COLUMNS} FROM stations s WHERE s.parent_code = $1 ORDER BY s.code"
+            )))
+            .bind(code)
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter().map(Station::try_from).collect()
+    }
+
+    /// Number of stations of any status.
+    pub async fn count_stations(&self) -> Result<i64> {
+        let count = on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM stations").fetch_one(pool).await)?;
+        Ok(count)
+    }
+}
