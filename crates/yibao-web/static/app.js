@@ -31,6 +31,10 @@
       if (!target || !file) {
         return;
       }
+      var label = document.getElementById(this.getAttribute("data-name-into") || "");
+      if (label) {
+        label.textContent = file.name;
+      }
       var reader = new FileReader();
       reader.onload = function () {
         target.value = String(reader.result || "").replace(/^\uFEFF/, "");

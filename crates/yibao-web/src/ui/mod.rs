@@ -376,7 +376,7 @@ pub fn field_label(field: &str) -> &str {
         "address" => "地址",
         "windows" => "窗口数",
         "phone" => "联系电话",
-        "opening_hours" => "服务时间",
+        "opening_hours" => "营业时间",
         "reason" => "撤销原因",
         "version" => "版本",
         "header" => "表头",

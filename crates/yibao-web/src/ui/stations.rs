@@ -228,7 +228,7 @@ async fn station_page(state: &AppState, staff: &Staff, code: &str, outcome: Outc
             .find(|i| i.item.code == outcome.item)
             .map(|i| i.item.name.as_str())
             .unwrap_or(&outcome.item);
-        format!("“{name}”未保存：{}", outcome.error)
+        format!("“{name}”（{}）未保存。", outcome.item)
     };
 
     let mut crumbs = vec![Crumb::link("站点网络", "/network")];
@@ -460,8 +460,9 @@ impl StationForm {
         }
     }
 
-    /// The use-case input; numbers that do not parse are field errors.
-    fn input(&self) -> Result<StationInput, Vec<ProblemField>> {
+    /// The use-case input; numbers that do not parse are field errors, reported together
+    /// with every other field's problems.
+    fn input(&self) -> Result<StationInput, ApiError> {
         let mut errors = Vec::new();
         let mut number = |text: &str, field: &str, label: &str| -> Option<f64> {
             let text = text.trim();
@@ -491,11 +492,8 @@ impl StationForm {
                 }
             },
         };
-        if !errors.is_empty() {
-            return Err(errors);
-        }
         let optional = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
-        Ok(StationInput {
+        let input = StationInput {
             code: self.code.trim().to_owned(),
             name: self.name.clone(),
             level: self.level.clone(),
@@ -508,9 +506,41 @@ impl StationForm {
             windows,
             phone: optional(&self.phone),
             opening_hours: optional(&self.opening_hours),
-        })
+        };
+        if errors.is_empty() {
+            return Ok(input);
+        }
+        let bad_coordinate = errors.iter().any(|e| e.field == "lon" || e.field == "lat");
+        if let Err(more) = input.parse() {
+            for error in more {
+                let repeated = errors.iter().any(|e| e.field == error.field)
+                    || (error.field == "location" && bad_coordinate);
+                if !repeated {
+                    errors.push(problem(error.field, error.message));
+                }
+            }
+        }
+        errors.sort_by_key(|e| FORM_ORDER.iter().position(|f| *f == e.field));
+        Err(ApiError::validation("表单有误", errors))
     }
 }
+
+/// The form's fields in display order, for listing errors.
+const FORM_ORDER: [&str; 13] = [
+    "code",
+    "name",
+    "level",
+    "host_type",
+    "region_code",
+    "parent_code",
+    "lon",
+    "lat",
+    "location",
+    "address",
+    "windows",
+    "phone",
+    "opening_hours",
+];
 
 fn problem(field: &str, message: String) -> ProblemField {
     ProblemField {
@@ -669,7 +699,7 @@ pub async fn create(
     staff.require_network_manager()?;
     let result = match form.input() {
         Ok(input) => app::stations::create(&state.store, &Actor::from(&staff), &input).await,
-        Err(errors) => Err(ApiError::validation("表单有误", errors)),
+        Err(error) => Err(error),
     };
     match result {
         Ok(station) => Ok(Redirect::to(&link(
@@ -719,7 +749,7 @@ pub async fn update(
         Ok(input) => {
             app::stations::update(&state.store, &Actor::from(&staff), &code, &input, version).await
         }
-        Err(errors) => Err(ApiError::validation("表单有误", errors)),
+        Err(error) => Err(error),
     };
     match result {
         Ok(_) => Ok(Redirect::to(&link(
@@ -835,10 +865,15 @@ mod tests {
             windows: "-1".into(),
             ..StationForm::default()
         };
-        let errors = form.input().unwrap_err();
+        let errors = form.input().unwrap_err().errors;
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["lon", "windows"]);
-        assert_eq!(errors[0].message, "经度“120,1”不是数字");
+        // The other fields' problems come along, in form order, without a duplicate
+        // "both coordinates" complaint.
+        assert_eq!(
+            fields,
+            ["code", "name", "level", "host_type", "region_code", "lon", "windows"]
+        );
+        assert_eq!(errors[5].message, "经度“120,1”不是数字");
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct ResultView {
     pub name: String,
     pub level_label: &'static str,
     pub distance: String,
+    /// Closer than 100 m.
+    pub near: bool,
     pub complete: bool,
     pub mode_words: &'static str,
     pub hours: String,
@@ -254,6 +256,7 @@ pub async fn page(
                 name: n.station.name,
                 level_label: n.station.level.label(),
                 distance: format!("{:.1}", n.distance_m / 1000.0),
+                near: n.distance_m < 100.0,
                 complete: n.mode == HandlingMode::Complete,
                 mode_words: mode_words(n.mode),
                 hours: n.station.opening_hours.to_chinese(),
