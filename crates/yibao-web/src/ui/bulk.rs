@@ -90,7 +90,10 @@ async fn region_options(
         };
         let page = state
             .store
-            .list_regions(&filter, PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)))
+            .list_regions(
+                &filter,
+                PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
+            )
             .await?;
         regions.extend(page.items);
     }
@@ -100,7 +103,12 @@ async fn region_options(
         .map(|region| {
             let depth = usize::from(region.level.depth() - top);
             RegionOption {
-                label: format!("{}{}（{}）", "\u{3000}".repeat(depth), region.name, region.code),
+                label: format!(
+                    "{}{}（{}）",
+                    "\u{3000}".repeat(depth),
+                    region.name,
+                    region.code
+                ),
                 selected: region.code.as_str() == selected,
                 code: region.code.to_string(),
             }

@@ -55,11 +55,7 @@ fn channels_text(item: &ServiceItem) -> String {
         .join("、")
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    staff: MaybeStaff,
-    large: LargeMode,
-) -> UiResult {
+pub async fn list(State(state): State<AppState>, staff: MaybeStaff, large: LargeMode) -> UiResult {
     let items = state.store.list_items().await?;
     let info = state.store.catalog_info().await?.into_iter().next();
     let mut categories: Vec<Category> = Vec::new();

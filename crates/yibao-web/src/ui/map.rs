@@ -38,9 +38,9 @@ fn collect_polygons(value: &serde_json::Value, out: &mut Vec<Vec<Vec<[f64; 2]>>>
         }
         Some("Feature") => collect_polygons(&value["geometry"], out),
         Some("MultiPolygon") => {
-            if let Ok(polygons) = serde_json::from_value::<Vec<Vec<Vec<[f64; 2]>>>>(
-                value["coordinates"].clone(),
-            ) {
+            if let Ok(polygons) =
+                serde_json::from_value::<Vec<Vec<Vec<[f64; 2]>>>>(value["coordinates"].clone())
+            {
                 out.extend(polygons);
             }
         }
@@ -176,7 +176,11 @@ fn star_points(x: f64, y: f64, outer: f64) -> String {
         .map(|i| {
             let radius = if i % 2 == 0 { outer } else { inner };
             let angle = std::f64::consts::PI / 5.0 * f64::from(i) - std::f64::consts::FRAC_PI_2;
-            format!("{:.1},{:.1}", x + radius * angle.cos(), y + radius * angle.sin())
+            format!(
+                "{:.1},{:.1}",
+                x + radius * angle.cos(),
+                y + radius * angle.sin()
+            )
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -359,8 +363,14 @@ mod tests {
         for lon in [119.5, 119.9, 120.4] {
             for lat in [33.1, 33.35, 33.6] {
                 let (x, y) = projection.project(lon, lat);
-                assert!((PADDING - 1e-9..=WIDTH - PADDING + 1e-9).contains(&x), "x {x}");
-                assert!((PADDING - 1e-9..=HEIGHT - PADDING + 1e-9).contains(&y), "y {y}");
+                assert!(
+                    (PADDING - 1e-9..=WIDTH - PADDING + 1e-9).contains(&x),
+                    "x {x}"
+                );
+                assert!(
+                    (PADDING - 1e-9..=HEIGHT - PADDING + 1e-9).contains(&y),
+                    "y {y}"
+                );
             }
         }
     }

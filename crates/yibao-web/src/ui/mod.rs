@@ -462,9 +462,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for UiForm<T> {
                 message: "提交的内容过大，请分批提交".to_owned(),
                 errors: Vec::new(),
             }),
-            Err(_) => Err(UiError::bad_request(
-                "提交的表单无法识别，请刷新页面后重试",
-            )),
+            Err(_) => Err(UiError::bad_request("提交的表单无法识别，请刷新页面后重试")),
         }
     }
 }
@@ -566,7 +564,9 @@ pub fn link(path: &str, pairs: &[(&str, &str)]) -> String {
 /// A time in China Standard Time, `2026-05-14 09:30`.
 pub fn local_time(at: DateTime<Utc>) -> String {
     let offset = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    at.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// One option of a `<select>`.
@@ -592,6 +592,29 @@ impl Choice {
             })
             .collect()
     }
+}
+
+/// One day range of opening hours, split so a line breaks only between whole time ranges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoursPart {
+    pub days: String,
+    pub ranges: Vec<String>,
+}
+
+/// Splits `OpeningHours::to_chinese()` ("周一至周五 08:30-12:00、13:30-17:30；周六 09:00-12:00").
+pub fn hours_parts(text: &str) -> Vec<HoursPart> {
+    text.split('；')
+        .map(|part| match part.split_once(' ') {
+            Some((days, ranges)) => HoursPart {
+                days: days.to_owned(),
+                ranges: ranges.split('、').map(str::to_owned).collect(),
+            },
+            None => HoursPart {
+                days: part.to_owned(),
+                ranges: Vec::new(),
+            },
+        })
+        .collect()
 }
 
 /// Trims and drops empty optional text.
@@ -673,7 +696,10 @@ mod tests {
     #[test]
     fn links_encode_values_and_skip_empty_ones() {
         assert_eq!(
-            link("/network", &[("region", "320903"), ("q", "尚庄 站"), ("level", "")]),
+            link(
+                "/network",
+                &[("region", "320903"), ("q", "尚庄 站"), ("level", "")]
+            ),
             "/network?region=320903&q=%E5%B0%9A%E5%BA%84%20%E7%AB%99"
         );
         assert_eq!(link("/catalog", &[]), "/catalog");
@@ -690,6 +716,15 @@ mod tests {
         let empty = Pager::new(0, 3, 50, |n| n.to_string());
         assert_eq!((empty.pages, empty.page), (1, 1));
         assert!(empty.prev.is_empty() && empty.next.is_empty());
+    }
+
+    #[test]
+    fn opening_hours_split_into_day_ranges() {
+        let parts = hours_parts("周一至周五 08:30-12:00、13:30-17:30；周六 09:00-12:00");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].days, "周一至周五");
+        assert_eq!(parts[0].ranges, ["08:30-12:00", "13:30-17:30"]);
+        assert_eq!(hours_parts("未填写")[0].ranges.len(), 0);
     }
 
     #[test]

@@ -11,7 +11,9 @@ use yibao_domain::{RegionCode, RegionLevel, StationLevel};
 use yibao_store::{PageRequest, StationFilter, StationSort, StationStatus};
 
 use super::map::{self, MapSpec, MapStation};
-use super::{Choice, Chrome, Crumb, Pager, UiError, UiQuery, UiResult, UiStaff, link, page_number, render};
+use super::{
+    Choice, Chrome, Crumb, Pager, UiError, UiQuery, UiResult, UiStaff, link, page_number, render,
+};
 use crate::AppState;
 use crate::app;
 use crate::auth::Staff;
@@ -176,18 +178,14 @@ pub async fn page(
         )
     };
     let pager = Pager::new(listed.total, page_no, PER_PAGE, |n| href(&sort_text, n));
-    let headers = [
-        ("编码", "code"),
-        ("名称", "name"),
-        ("层级", "level"),
-    ]
-    .into_iter()
-    .map(|(label, key)| SortHeader {
-        label,
-        href: href(key, 1),
-        active: parse_sort(key) == sort,
-    })
-    .collect();
+    let headers = [("编码", "code"), ("名称", "name"), ("层级", "level")]
+        .into_iter()
+        .map(|(label, key)| SortHeader {
+            label,
+            href: href(key, 1),
+            active: parse_sort(key) == sort,
+        })
+        .collect();
 
     let stations = listed
         .items
@@ -247,7 +245,9 @@ pub async fn page(
         Crumb::here("站点网络")
     }];
     for region in &path {
-        let visible = staff.scope().is_none_or(|scope| scope.contains(&region.code));
+        let visible = staff
+            .scope()
+            .is_none_or(|scope| scope.contains(&region.code));
         let is_last = Some(&region.code) == path.last().map(|r| &r.code);
         crumbs.push(if visible && !is_last {
             Crumb::link(
@@ -262,9 +262,14 @@ pub async fn page(
         crumbs[0] = Crumb::here("全国");
     }
 
-    let chrome = Chrome::build(&state, Some(&staff), &format!("{region_name} · 站点网络"), "network")
-        .await?
-        .crumbs(crumbs);
+    let chrome = Chrome::build(
+        &state,
+        Some(&staff),
+        &format!("{region_name} · 站点网络"),
+        "network",
+    )
+    .await?
+    .crumbs(crumbs);
     let filtered = level.is_some() || status.is_some() || !q.is_empty();
     let page = NetworkPage {
         chrome,
@@ -353,7 +358,9 @@ async fn county_map(
         .filter_map(|s| {
             let location = s.location?;
             Some(MapStation {
-                linked: staff.scope().is_none_or(|scope| scope.contains(&s.region_code)),
+                linked: staff
+                    .scope()
+                    .is_none_or(|scope| scope.contains(&s.region_code)),
                 emphasised: region.contains(&s.region_code),
                 code: s.code.to_string(),
                 name: s.name,

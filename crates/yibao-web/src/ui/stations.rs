@@ -13,8 +13,8 @@ use yibao_domain::{
 use yibao_store::{Station, StationStatus};
 
 use super::{
-    Choice, Chrome, Crumb, FieldProblem, UiError, UiForm, UiQuery, UiResult, UiStaff, field_label,
-    link, local_time, render,
+    Choice, Chrome, Crumb, FieldProblem, HoursPart, UiError, UiForm, UiQuery, UiResult, UiStaff,
+    field_label, hours_parts, link, local_time, render,
 };
 use crate::AppState;
 use crate::app::{self, Actor};
@@ -41,7 +41,7 @@ pub struct StationView {
     pub address: String,
     pub phone: String,
     pub windows: u16,
-    pub hours: String,
+    pub hours: Vec<HoursPart>,
     pub weekend: bool,
     pub noon: bool,
     pub open: bool,
@@ -282,7 +282,7 @@ fn station_view(station: &Station, region_name: String, parent: Option<&Station>
         address: station.address.clone(),
         phone: station.phone.clone(),
         windows: station.windows,
-        hours: station.opening_hours.to_chinese(),
+        hours: hours_parts(&station.opening_hours.to_chinese()),
         weekend: station.opening_hours.weekend_service(),
         noon: station.opening_hours.noon_service(),
         open: station.status == StationStatus::Open,
@@ -601,10 +601,7 @@ async fn form_page(
     let chrome = Chrome::build(state, Some(staff), &title, "network")
         .await?
         .crumbs(crumbs);
-    let status = error
-        .as_ref()
-        .map(|e| e.status)
-        .unwrap_or(StatusCode::OK);
+    let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
     let (message, errors) = match error {
         None => (String::new(), Vec::new()),
         Some(mut error) => {
@@ -720,7 +717,9 @@ pub async fn edit_form(
     staff.require_network_manager()?;
     let station = app::stations::get(&state.store, &Actor::from(&staff), &code).await?;
     if station.status == StationStatus::Closed {
-        return Err(ApiError::conflict("station_closed", format!("站点“{code}”已撤销，不能修改")).into());
+        return Err(
+            ApiError::conflict("station_closed", format!("站点“{code}”已撤销，不能修改")).into(),
+        );
     }
     form_page(
         &state,
@@ -845,8 +844,10 @@ pub async fn import(
         let error = ApiError::validation("请粘贴 CSV 内容或选择 CSV 文件", Vec::new());
         return import_page(&state, &staff, form.csv, None, Some(error)).await;
     }
-    // Browsers send textarea line breaks as CRLF; the CSV reader takes either.
-    match app::stations::import_csv(&state.store, &Actor::from(&staff), &form.csv).await {
+    // Browsers send textarea line breaks as CRLF, on which the CSV reader's line numbers
+    // run one behind; plain LF keeps them equal to the lines the user sees.
+    let text = form.csv.replace("\r\n", "\n");
+    match app::stations::import_csv(&state.store, &Actor::from(&staff), &text).await {
         Ok(report) => import_page(&state, &staff, String::new(), Some(report.imported), None).await,
         Err(error) if error.status == StatusCode::FORBIDDEN => Err(error.into()),
         Err(error) => import_page(&state, &staff, form.csv, None, Some(error)).await,
@@ -871,7 +872,15 @@ mod tests {
         // "both coordinates" complaint.
         assert_eq!(
             fields,
-            ["code", "name", "level", "host_type", "region_code", "lon", "windows"]
+            [
+                "code",
+                "name",
+                "level",
+                "host_type",
+                "region_code",
+                "lon",
+                "windows"
+            ]
         );
         assert_eq!(errors[5].message, "经度“120,1”不是数字");
     }
@@ -886,7 +895,10 @@ mod tests {
         let input = form.input().unwrap();
         assert_eq!(input.code, "320903105-ST");
         assert_eq!(input.windows, Some(2));
-        assert_eq!((input.lon, input.parent_code, input.phone), (None, None, None));
+        assert_eq!(
+            (input.lon, input.parent_code, input.phone),
+            (None, None, None)
+        );
     }
 
     #[test]

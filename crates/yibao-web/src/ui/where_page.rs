@@ -8,7 +8,7 @@ use serde::Deserialize;
 use yibao_domain::{GeoPoint, HandlingMode, RegionCode, RegionLevel};
 use yibao_store::{PageRequest, Region, RegionFilter};
 
-use super::{Chrome, Crumb, LargeMode, UiQuery, UiResult, link, render};
+use super::{Chrome, Crumb, HoursPart, LargeMode, UiQuery, UiResult, hours_parts, link, render};
 use crate::AppState;
 use crate::app;
 use crate::auth::MaybeStaff;
@@ -56,7 +56,7 @@ pub struct ResultView {
     pub near: bool,
     pub complete: bool,
     pub mode_words: &'static str,
-    pub hours: String,
+    pub hours: Vec<HoursPart>,
     pub address: String,
     pub phone: String,
 }
@@ -238,8 +238,7 @@ pub async fn page(
         status = StatusCode::NOT_FOUND;
     } else if point.is_some() && chosen.is_none() {
         message = "请先选择要办理的事项".to_owned();
-    } else if chosen.is_some() && point.is_none() && message.is_empty() && query.region.is_some()
-    {
+    } else if chosen.is_some() && point.is_none() && message.is_empty() && query.region.is_some() {
         message = "请选择您所在的乡镇（街道）或村（社区），或使用我的位置".to_owned();
     }
 
@@ -259,7 +258,7 @@ pub async fn page(
                 near: n.distance_m < 100.0,
                 complete: n.mode == HandlingMode::Complete,
                 mode_words: mode_words(n.mode),
-                hours: n.station.opening_hours.to_chinese(),
+                hours: hours_parts(&n.station.opening_hours.to_chinese()),
                 address: n.station.address,
                 phone: n.station.phone,
             })
