@@ -128,6 +128,81 @@ pub struct MapSpec<'a> {
     pub generated: bool,
     /// Emphasise the stations of a sub-region (a town or village is being viewed).
     pub emphasis: bool,
+    /// The sub-region's name, shown after the title when the map zooms to it.
+    pub focus_name: &'a str,
+}
+
+/// Below this share of the county's extent (in both directions), the map zooms to the
+/// emphasised stations and shows the whole county in a locator inset.
+const ZOOM_SHARE: f64 = 0.5;
+/// Least margin around the emphasised stations when zoomed, in degrees of latitude (~1.5 km).
+const FOCUS_MARGIN: f64 = 0.0135;
+/// Size and margin of the locator inset.
+const INSET_WIDTH: f64 = 150.0;
+const INSET_HEIGHT: f64 = 120.0;
+const INSET_MARGIN: f64 = 10.0;
+
+/// The area to draw: the emphasised stations with a margin when they cover a small part of
+/// the county, else `None` (draw the whole county).
+fn focus_box(spec: &MapSpec<'_>, whole: [f64; 4]) -> Option<[f64; 4]> {
+    if !spec.emphasis {
+        return None;
+    }
+    let mut bbox = yibao_domain::geo::BoundingBox::empty();
+    for station in spec.stations.iter().filter(|s| s.emphasised) {
+        bbox.extend(station.lon, station.lat);
+    }
+    if bbox.is_empty() {
+        return None;
+    }
+    let [min_lon, min_lat, max_lon, max_lat] = whole;
+    let cos = ((min_lat + max_lat) / 2.0).to_radians().cos().max(0.1);
+    let margin_lat = ((bbox.max_lat - bbox.min_lat) * 0.25).max(FOCUS_MARGIN);
+    let margin_lon = ((bbox.max_lon - bbox.min_lon) * 0.25).max(FOCUS_MARGIN / cos);
+    let focus = [
+        bbox.min_lon - margin_lon,
+        bbox.min_lat - margin_lat,
+        bbox.max_lon + margin_lon,
+        bbox.max_lat + margin_lat,
+    ];
+    let small = (focus[2] - focus[0]) < ZOOM_SHARE * (max_lon - min_lon)
+        && (focus[3] - focus[1]) < ZOOM_SHARE * (max_lat - min_lat);
+    small.then_some(focus)
+}
+
+/// The boundary as one SVG path (even-odd fill keeps holes open).
+fn boundary_path(boundary: &MultiPolygon, projection: &Projection) -> String {
+    let mut path = String::new();
+    for ring in boundary.polygons.iter().flatten() {
+        for (i, [lon, lat]) in ring.iter().enumerate() {
+            let (x, y) = projection.project(*lon, *lat);
+            let _ = write!(path, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" });
+        }
+        path.push('Z');
+    }
+    path
+}
+
+/// The whole county, small, in the top right corner, with the zoomed area marked.
+fn inset(svg: &mut String, spec: &MapSpec<'_>, whole: [f64; 4], focus: [f64; 4]) {
+    let x0 = WIDTH - INSET_WIDTH - INSET_MARGIN;
+    let y0 = INSET_MARGIN;
+    let projection = Projection::fit(whole, INSET_WIDTH, INSET_HEIGHT, 6.0);
+    let _ = write!(
+        svg,
+        r##"<g class="map-inset" transform="translate({x0},{y0})"><rect x="0" y="0" width="{INSET_WIDTH}" height="{INSET_HEIGHT}" fill="#ffffff" stroke="#9fb3c8" rx="4"/><path d="{}" fill="#dce8f6" stroke="#3f6a9a" stroke-width="0.8" fill-rule="evenodd"/>"##,
+        boundary_path(spec.boundary, &projection)
+    );
+    let (left, top) = projection.project(focus[0], focus[3]);
+    let (right, bottom) = projection.project(focus[2], focus[1]);
+    let _ = write!(
+        svg,
+        r##"<rect x="{left:.1}" y="{top:.1}" width="{w:.1}" height="{h:.1}" fill="none" stroke="#c0392b" stroke-width="1.5"/><text x="{tx}" y="{ty}" font-size="12" text-anchor="middle" fill="#52606d" stroke="#eef1f4" stroke-width="3" paint-order="stroke">县域位置</text></g>"##,
+        w = (right - left).max(3.0),
+        h = (bottom - top).max(3.0),
+        tx = INSET_WIDTH / 2.0,
+        ty = INSET_HEIGHT + 15.0,
+    );
 }
 
 fn bbox_of(boundary: &MultiPolygon, stations: &[MapStation]) -> [f64; 4] {
@@ -201,44 +276,30 @@ fn scale_bar_km(km_per_pixel: f64) -> f64 {
 
 /// The SVG document (an inline `<svg id="network-map">` element).
 pub fn render(spec: &MapSpec<'_>) -> String {
-    let projection = Projection::fit(
-        bbox_of(spec.boundary, spec.stations),
-        WIDTH,
-        HEIGHT,
-        PADDING,
-    );
+    let whole = bbox_of(spec.boundary, spec.stations);
+    let focus = focus_box(spec, whole);
+    let projection = Projection::fit(focus.unwrap_or(whole), WIDTH, HEIGHT, PADDING);
     let total_height = HEIGHT + LEGEND_HEIGHT;
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r##"<svg id="network-map" class="network-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {total_height}" role="img" aria-labelledby="network-map-title">"##
+        r##"<svg id="network-map" class="network-map{zoomed}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {total_height}" role="img" aria-labelledby="network-map-title">"##,
+        zoomed = if focus.is_some() { " zoomed" } else { "" },
     );
     let _ = write!(
         svg,
         r##"<title id="network-map-title">{}站点分布图</title>"##,
         esc(spec.title)
     );
+    // The drawing area clips whatever a zoomed view leaves outside it.
     let _ = write!(
         svg,
-        r##"<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#f4f7fb"/>"##
-    );
-    // The boundary: one path, even-odd so holes stay open.
-    let mut path = String::new();
-    for ring in spec.boundary.polygons.iter().flatten() {
-        for (i, [lon, lat]) in ring.iter().enumerate() {
-            let (x, y) = projection.project(*lon, *lat);
-            let _ = write!(path, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" });
-        }
-        path.push('Z');
-    }
-    let _ = write!(
-        svg,
-        r##"<path class="boundary" d="{path}" fill="#e6eef8" stroke="#4f79a8" stroke-width="1.6" stroke-linejoin="round" fill-rule="evenodd"/>"##
+        r##"<defs><clipPath id="network-map-area"><rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}"/></clipPath></defs><rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#eef1f4"/><g clip-path="url(#network-map-area)">"##
     );
     let _ = write!(
         svg,
-        r##"<text x="14" y="28" font-size="18" font-weight="bold" fill="#23364d">{}</text>"##,
-        esc(spec.title)
+        r##"<path class="boundary" d="{}" fill="#dce8f6" stroke="#3f6a9a" stroke-width="1.6" stroke-linejoin="round" fill-rule="evenodd"/>"##,
+        boundary_path(spec.boundary, &projection)
     );
     // Stations: lowest levels first so halls and town stations stay on top.
     let mut order: Vec<&MapStation> = spec.stations.iter().collect();
@@ -271,6 +332,21 @@ pub fn render(spec: &MapSpec<'_>) -> String {
         if station.linked {
             svg.push_str("</a>");
         }
+    }
+    svg.push_str("</g>");
+    let heading = match focus {
+        Some(_) if !spec.focus_name.is_empty() => {
+            format!("{} · {}（局部）", spec.title, spec.focus_name)
+        }
+        _ => spec.title.to_owned(),
+    };
+    let _ = write!(
+        svg,
+        r##"<text x="14" y="28" font-size="18" font-weight="bold" fill="#23364d" stroke="#eef1f4" stroke-width="4" paint-order="stroke">{}</text>"##,
+        esc(&heading)
+    );
+    if let Some(focus) = focus {
+        inset(&mut svg, spec, whole, focus);
     }
     // Legend strip.
     let top = HEIGHT;
@@ -429,6 +505,7 @@ mod tests {
             stations: &stations,
             generated: true,
             emphasis: true,
+            focus_name: "",
         });
         assert!(svg.starts_with("<svg id=\"network-map\""));
         assert!(svg.contains(r#"<a href="/stations/320903-HALL"><circle"#));
@@ -438,6 +515,53 @@ mod tests {
         assert!(svg.contains("站点坐标为演示生成数据"));
         assert!(svg.contains("公里"));
         assert_eq!(svg.matches("<circle class=\"station").count(), 2);
+    }
+
+    #[test]
+    fn a_town_in_a_corner_of_the_county_is_zoomed_with_a_locator() {
+        let station = |code: &str, lon, lat, emphasised| MapStation {
+            code: code.into(),
+            name: code.into(),
+            level: StationLevel::Village,
+            lon,
+            lat,
+            emphasised,
+            linked: true,
+        };
+        let stations = vec![
+            station("HALL", 120.5, 33.5, false),
+            station("A", 120.90, 33.90, true),
+            station("B", 120.92, 33.91, true),
+        ];
+        let boundary = square();
+        let spec = MapSpec {
+            title: "某区",
+            boundary: &boundary,
+            stations: &stations,
+            generated: false,
+            emphasis: true,
+            focus_name: "某街道",
+        };
+        let svg = render(&spec);
+        assert!(svg.contains("network-map zoomed"));
+        assert!(svg.contains("县域位置"));
+        assert!(svg.contains("某区 · 某街道（局部）"));
+        // The zoomed projection keeps the town's stations inside the drawing area.
+        let whole = bbox_of(&boundary, &stations);
+        let focus = focus_box(&spec, whole).unwrap();
+        let projection = Projection::fit(focus, WIDTH, HEIGHT, PADDING);
+        for s in stations.iter().filter(|s| s.emphasised) {
+            let (x, y) = projection.project(s.lon, s.lat);
+            assert!((PADDING..=WIDTH - PADDING).contains(&x), "x {x}");
+            assert!((PADDING..=HEIGHT - PADDING).contains(&y), "y {y}");
+        }
+        // Viewing the whole county never zooms.
+        let county = MapSpec {
+            emphasis: false,
+            ..spec
+        };
+        assert!(focus_box(&county, whole).is_none());
+        assert!(!render(&county).contains("县域位置"));
     }
 
     #[test]

@@ -347,6 +347,11 @@ async fn county_map(
         return Ok(None);
     };
     let title = super::region_name(state, &county).await?;
+    let focus_name = if region.level() > RegionLevel::County {
+        super::region_name(state, region).await?
+    } else {
+        String::new()
+    };
     let open: Vec<_> = app::delegation::stations_in(&state.store, &county)
         .await?
         .into_iter()
@@ -376,5 +381,6 @@ async fn county_map(
         stations: &stations,
         generated,
         emphasis: region.level() > RegionLevel::County,
+        focus_name: &focus_name,
     })))
 }
