@@ -430,16 +430,35 @@ impl FromRequestParts<AppState> for UiStaff {
         match MaybeStaff::from_request_parts(parts, state).await {
             Ok(MaybeStaff(Some(staff))) => Ok(UiStaff(staff)),
             Ok(MaybeStaff(None)) => {
-                let next = parts
-                    .uri
-                    .path_and_query()
-                    .map(|pq| pq.as_str())
-                    .unwrap_or("/network");
-                Err(Redirect::to(&format!("/login?next={}", encode(next))).into_response())
+                let next = return_path(parts);
+                Err(Redirect::to(&format!("/login?next={}", encode(&next))).into_response())
             }
             Err(error) => Err(UiError::from(error).into_response()),
         }
     }
+}
+
+/// Where to come back after signing in: this page for a GET; for a form post (whose address
+/// cannot be opened by a link) the page the form was on, when the browser names it.
+fn return_path(parts: &Parts) -> String {
+    if matches!(
+        parts.method,
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) {
+        return parts
+            .uri
+            .path_and_query()
+            .map(|pq| pq.as_str().to_owned())
+            .unwrap_or_else(|| "/network".to_owned());
+    }
+    parts
+        .headers
+        .get(header::REFERER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|referer| referer.split_once("://"))
+        .and_then(|(_, rest)| rest.find('/').map(|slash| rest[slash..].to_owned()))
+        .map(|path| login::safe_next(Some(&path)))
+        .unwrap_or_else(|| "/network".to_owned())
 }
 
 /// An urlencoded form whose rejections are Chinese error pages.
@@ -716,6 +735,62 @@ mod tests {
         let empty = Pager::new(0, 3, 50, |n| n.to_string());
         assert_eq!((empty.pages, empty.page), (1, 1));
         assert!(empty.prev.is_empty() && empty.next.is_empty());
+    }
+
+    #[test]
+    fn after_sign_in_a_form_post_returns_to_the_page_of_the_form() {
+        let parts = |method: &str, uri: &str, referer: Option<&str>| {
+            let mut builder = axum::http::Request::builder().method(method).uri(uri);
+            if let Some(referer) = referer {
+                builder = builder.header(header::REFERER, referer);
+            }
+            builder.body(()).unwrap().into_parts().0
+        };
+        assert_eq!(
+            return_path(&parts("GET", "/network?region=320903", None)),
+            "/network?region=320903"
+        );
+        assert_eq!(
+            return_path(&parts(
+                "POST",
+                "/stations/320903105-ST/delegations",
+                Some("http://127.0.0.1:8099/stations/320903105-ST?ok=delegation")
+            )),
+            "/stations/320903105-ST?ok=delegation"
+        );
+        assert_eq!(
+            return_path(&parts("POST", "/stations", Some("https://evil.example//x"))),
+            "/network"
+        );
+        assert_eq!(return_path(&parts("POST", "/stations", None)), "/network");
+    }
+
+    #[test]
+    fn error_pages_list_field_problems_in_chinese() {
+        let error = UiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: "表单有误".into(),
+            errors: vec![ProblemField {
+                field: "region_code".into(),
+                message: "行政区划“99”不存在".into(),
+                line: Some(3),
+            }],
+        };
+        let page = ErrorPage {
+            chrome: Chrome::bare("提交的内容有误"),
+            heading: error.heading(),
+            status: 422,
+            message: error.message.clone(),
+            errors: error
+                .errors
+                .iter()
+                .map(|e| FieldProblem::from_problem(e, field_label))
+                .collect(),
+        };
+        let html = page.render().unwrap();
+        assert!(html.contains("<h1>提交的内容有误</h1>"));
+        assert!(html.contains("第 3 行 所在区划：行政区划“99”不存在"));
+        assert!(html.contains("工作人员登录"));
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct StationRow {
     pub host_label: &'static str,
     pub parent_code: String,
     pub parent_name: String,
+    /// The parent lies inside the viewer's scope (else it is shown without a link).
+    pub parent_linked: bool,
     pub open: bool,
     pub status_label: &'static str,
     pub windows: u16,
@@ -148,12 +150,17 @@ pub async fn page(
         .iter()
         .filter_map(|s| s.parent_code.as_ref().map(|p| p.to_string()))
         .collect();
-    let parents: HashMap<String, String> = state
+    let parents: HashMap<String, (String, bool)> = state
         .store
         .stations_by_codes(&parent_codes)
         .await?
         .into_iter()
-        .map(|s| (s.code.to_string(), s.name))
+        .map(|s| {
+            let visible = staff
+                .scope()
+                .is_none_or(|scope| scope.contains(&s.region_code));
+            (s.code.to_string(), (s.name, visible))
+        })
         .collect();
 
     let region_text = region.as_ref().map(|r| r.to_string()).unwrap_or_default();
@@ -197,7 +204,11 @@ pub async fn page(
                 .map(|p| p.to_string())
                 .unwrap_or_default();
             StationRow {
-                parent_name: parents.get(&parent_code).cloned().unwrap_or_default(),
+                parent_name: parents
+                    .get(&parent_code)
+                    .map(|(name, _)| name.clone())
+                    .unwrap_or_default(),
+                parent_linked: parents.get(&parent_code).is_some_and(|(_, seen)| *seen),
                 parent_code,
                 code: s.code.to_string(),
                 name: s.name,
@@ -242,7 +253,7 @@ pub async fn page(
     let mut crumbs = vec![if staff.scope().is_none() {
         Crumb::link("全国", "/network")
     } else {
-        Crumb::here("站点网络")
+        Crumb::link("站点网络", "/network")
     }];
     for region in &path {
         let visible = staff

@@ -36,6 +36,8 @@ pub struct StationView {
     pub region_href: String,
     pub parent_code: String,
     pub parent_name: String,
+    /// The parent lies inside the viewer's scope (else it is shown without a link).
+    pub parent_linked: bool,
     pub location: String,
     pub location_generated: bool,
     pub address: String,
@@ -242,7 +244,7 @@ async fn station_page(state: &AppState, staff: &Staff, code: &str, outcome: Outc
         .crumbs(crumbs);
     let page = StationPage {
         chrome,
-        s: station_view(&station, region_name, parent.as_ref()),
+        s: station_view(&station, region_name, parent.as_ref(), staff),
         children,
         groups,
         modes: mode_choices(),
@@ -258,7 +260,12 @@ async fn station_page(state: &AppState, staff: &Staff, code: &str, outcome: Outc
     Ok(render(outcome.status.unwrap_or(StatusCode::OK), &page))
 }
 
-fn station_view(station: &Station, region_name: String, parent: Option<&Station>) -> StationView {
+fn station_view(
+    station: &Station,
+    region_name: String,
+    parent: Option<&Station>,
+    staff: &Staff,
+) -> StationView {
     StationView {
         code: station.code.to_string(),
         name: station.name.clone(),
@@ -274,6 +281,11 @@ fn station_view(station: &Station, region_name: String, parent: Option<&Station>
             .map(|p| p.to_string())
             .unwrap_or_default(),
         parent_name: parent.map(|p| p.name.clone()).unwrap_or_default(),
+        parent_linked: parent.is_some_and(|p| {
+            staff
+                .scope()
+                .is_none_or(|scope| scope.contains(&p.region_code))
+        }),
         location: station
             .location
             .map(|p| format!("东经 {:.6}°，北纬 {:.6}°", p.lon(), p.lat()))

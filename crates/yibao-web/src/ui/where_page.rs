@@ -320,3 +320,62 @@ pub async fn page(
     };
     Ok(large.remember(render(status, &page)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(results: Vec<ResultView>) -> WherePage {
+        WherePage {
+            chrome: Chrome::bare("哪里能办").large(true),
+            item_groups: Vec::new(),
+            place_groups: Vec::new(),
+            lon: String::new(),
+            lat: String::new(),
+            searched: true,
+            message: String::new(),
+            place_name: "尚庄镇".into(),
+            item_code: "JS-14".into(),
+            item_name: "异地长期居住人员备案".into(),
+            time_limit: "即时办结".into(),
+            time_limit_note: String::new(),
+            materials: vec!["居住证明或个人承诺书".into()],
+            results,
+            large_href: "/where?large=1".into(),
+            normal_href: "/where?large=0".into(),
+        }
+    }
+
+    #[test]
+    fn no_station_nearby_points_to_the_hotline() {
+        let html = page(Vec::new()).render().unwrap();
+        assert!(html.contains("请拨打 <strong>12393</strong> 医保服务热线"));
+        assert!(!html.contains("where-results"));
+        assert!(html.contains(r#"<html lang="zh-CN" class="large">"#));
+        assert!(html.contains("居住证明或个人承诺书"));
+    }
+
+    #[test]
+    fn results_carry_distance_mode_and_hours() {
+        let html = page(vec![ResultView {
+            code: "320903105-ST".into(),
+            name: "尚庄镇为民服务中心医保服务站".into(),
+            level_label: "镇街服务站",
+            distance: "1.2".into(),
+            near: false,
+            complete: true,
+            mode_words: mode_words(HandlingMode::Complete),
+            hours: hours_parts("周一至周五 08:30-17:30"),
+            address: String::new(),
+            phone: "0515-88000000".into(),
+        }])
+        .render()
+        .unwrap();
+        assert!(html.contains(r#"<ol id="where-results""#));
+        assert!(html.contains(r#"<li class="where-result" data-code="320903105-ST">"#));
+        assert!(html.contains("约 <strong>1.2</strong> 公里"));
+        assert!(html.contains("可当场办结"));
+        assert!(html.contains(r#"<span class="nw">08:30-17:30</span>"#));
+        assert!(html.contains("tel:0515-88000000"));
+    }
+}
