@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/catalog/{code}", get(catalog::guide))
         .route("/where", get(where_page::page))
         .route("/audit", get(audit::page))
+        .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(state, error_pages))
         .route("/static/{file}", get(assets::serve))
         .layer(middleware::map_response(security_headers))
@@ -87,6 +88,15 @@ async fn security_headers(mut response: Response) -> Response {
         ),
     );
     response
+}
+
+/// A form address opened as a link, or a page posted to.
+async fn method_not_allowed() -> UiError {
+    UiError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        message: "此地址不能这样打开，请从页面上的链接或按钮进入。".to_owned(),
+        errors: Vec::new(),
+    }
 }
 
 /// The fallback of the whole application: problem JSON under `/api`, a Chinese page elsewhere.
@@ -245,6 +255,7 @@ impl UiError {
             400 => "请求有误",
             403 => "无权访问",
             404 => "页面不存在",
+            405 => "操作方式不正确",
             409 => "操作冲突",
             413 => "提交的内容过大",
             422 => "提交的内容有误",
