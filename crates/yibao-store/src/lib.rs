@@ -215,3 +215,61 @@ pub fn now() -> DateTime<Utc> {
     let now = Utc::now();
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
+
+/// PostgreSQL database administration for tests and benchmarks: a fresh database per run.
+pub mod admin {
+    use std::str::FromStr;
+
+    use sqlx::Connection;
+    use sqlx::postgres::{PgConnectOptions, PgConnection};
+
+    use crate::Result;
+
+    /// Creates database `name` on the server of `admin_url` (dropping it first if present) and
+    /// returns a URL for it.
+    pub async fn recreate_postgres_database(admin_url: &str, name: &str) -> Result<String> {
+        assert!(
+            name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+            "plain database names only"
+        );
+        let options = PgConnectOptions::from_str(admin_url)?;
+        let mut connection = PgConnection::connect_with(&options).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut connection)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut connection)
+            .await?;
+        connection.close().await?;
+        let (base, _) = admin_url.rsplit_once('/').unwrap_or((admin_url, ""));
+        Ok(format!("{base}/{name}"))
+    }
+
+    /// Drops every database whose name starts with `prefix` (leftovers of earlier runs).
+    pub async fn drop_postgres_databases(admin_url: &str, prefix: &str) -> Result<usize> {
+        assert!(
+            prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+            "plain prefixes only"
+        );
+        let options = PgConnectOptions::from_str(admin_url)?;
+        let mut connection = PgConnection::connect_with(&options).await?;
+        let names: Vec<String> =
+            sqlx::query_scalar("SELECT datname FROM pg_database WHERE starts_with(datname, $1)")
+                .bind(prefix)
+                .fetch_all(&mut connection)
+                .await?;
+        for name in &names {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut connection)
+            .await?;
+        }
+        connection.close().await?;
+        Ok(names.len())
+    }
+}

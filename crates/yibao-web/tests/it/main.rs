@@ -1,0 +1,5 @@
+//! Integration tests of the web crate: the real server on port 0 with a fresh database, on
+//! SQLite and on PostgreSQL (the contract suite), driven over HTTP.
+
+mod contract;
+mod helpers;
