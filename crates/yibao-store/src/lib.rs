@@ -273,3 +273,73 @@ pub mod admin {
         Ok(names.len())
     }
 }
+
+/// A value bound to a dynamically assembled condition.
+#[derive(Debug, Clone)]
+pub(crate) enum Bind {
+    Text(String),
+    Small(i16),
+}
+
+/// WHERE clauses assembled from the filters actually given, so that each backend plans the
+/// query with only the conditions that apply (a `$1 IS NULL OR …` form would defeat the
+/// indexes on prepared statements). Placeholders are numbered in order.
+#[derive(Debug, Default)]
+pub(crate) struct Conditions {
+    clauses: Vec<String>,
+    pub(crate) binds: Vec<Bind>,
+}
+
+impl Conditions {
+    /// Adds a clause whose `?` marks are replaced by the next placeholders.
+    pub(crate) fn add(&mut self, clause: &str, values: impl IntoIterator<Item = Bind>) {
+        let mut text = String::new();
+        for (i, part) in clause.split('?').enumerate() {
+            if i > 0 {
+                text.push_str(&format!("${}", self.binds.len() + i));
+            }
+            text.push_str(part);
+        }
+        self.binds.extend(values);
+        self.clauses.push(text);
+    }
+
+    /// A region prefix range: every code that starts with `prefix`.
+    pub(crate) fn within(&mut self, column: &str, prefix: &str) {
+        self.add(
+            &format!("{column} >= ? AND {column} < ?"),
+            [
+                Bind::Text(prefix.to_owned()),
+                Bind::Text(prefix_end(prefix)),
+            ],
+        );
+    }
+
+    pub(crate) fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    /// The number the next placeholder gets.
+    pub(crate) fn next(&self) -> usize {
+        self.binds.len() + 1
+    }
+}
+
+/// Binds `Conditions` values (and then anything else) onto a query.
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for bind in $binds {
+            query = match bind {
+                $crate::Bind::Text(text) => query.bind(text.clone()),
+                $crate::Bind::Small(value) => query.bind(*value),
+            };
+        }
+        query
+    }};
+}
+pub(crate) use bind_all;
