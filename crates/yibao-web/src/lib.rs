@@ -162,7 +162,9 @@ pub async fn serve(
         }
     });
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    purge.abort();
+    served
 }
