@@ -150,7 +150,7 @@ async fn journey(driver: &WebDriver, base: &str, temp: &std::path::Path) -> WebD
     let fill = |name: &'static str, value: &'static str| {
         let form = form.clone();
         async move {
-            let input = form.find(By::Css(&format!("[name={name}]"))).await?;
+            let input = form.find(By::Css(format!("[name={name}]"))).await?;
             input.clear().await?;
             input.send_keys(value).await
         }
