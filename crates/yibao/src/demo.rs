@@ -550,6 +550,18 @@ pub async fn seed(store: &Store) -> Result<DemoSummary> {
             TOWN_HOURS,
         ));
     }
+    // Addresses from the real region names (city, county, town, village) and the host.
+    for input in &mut stations {
+        let code = RegionCode::parse(&input.region_code)?;
+        let path = store.region_path(&code).await?;
+        let place: String = path
+            .iter()
+            .skip(1)
+            .map(|region| region.name.as_str())
+            .collect();
+        let host: yibao_domain::HostType = input.host_type.parse()?;
+        input.address = Some(format!("{place}{}", host.label()));
+    }
     let mut records = Vec::with_capacity(stations.len());
     for input in &stations {
         let record = input
