@@ -138,7 +138,9 @@ pub async fn sign_in(
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
-        .merge(ui::router())
+        .merge(ui::router(state.clone()))
+        // Problem JSON under `/api`, a Chinese page elsewhere.
+        .fallback(ui::not_found)
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
