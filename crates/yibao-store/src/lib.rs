@@ -215,3 +215,131 @@ pub fn now() -> DateTime<Utc> {
     let now = Utc::now();
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
+
+/// PostgreSQL database administration for tests and benchmarks: a fresh database per run.
+pub mod admin {
+    use std::str::FromStr;
+
+    use sqlx::Connection;
+    use sqlx::postgres::{PgConnectOptions, PgConnection};
+
+    use crate::Result;
+
+    /// Creates database `name` on the server of `admin_url` (dropping it first if present) and
+    /// returns a URL for it.
+    pub async fn recreate_postgres_database(admin_url: &str, name: &str) -> Result<String> {
+        assert!(
+            name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+            "plain database names only"
+        );
+        let options = PgConnectOptions::from_str(admin_url)?;
+        let mut connection = PgConnection::connect_with(&options).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut connection)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut connection)
+            .await?;
+        connection.close().await?;
+        let (base, _) = admin_url.rsplit_once('/').unwrap_or((admin_url, ""));
+        Ok(format!("{base}/{name}"))
+    }
+
+    /// Drops every database whose name starts with `prefix` (leftovers of earlier runs).
+    pub async fn drop_postgres_databases(admin_url: &str, prefix: &str) -> Result<usize> {
+        assert!(
+            prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+            "plain prefixes only"
+        );
+        let options = PgConnectOptions::from_str(admin_url)?;
+        let mut connection = PgConnection::connect_with(&options).await?;
+        let names: Vec<String> =
+            sqlx::query_scalar("SELECT datname FROM pg_database WHERE starts_with(datname, $1)")
+                .bind(prefix)
+                .fetch_all(&mut connection)
+                .await?;
+        for name in &names {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut connection)
+            .await?;
+        }
+        connection.close().await?;
+        Ok(names.len())
+    }
+}
+
+/// A value bound to a dynamically assembled condition.
+#[derive(Debug, Clone)]
+pub(crate) enum Bind {
+    Text(String),
+    Small(i16),
+}
+
+/// WHERE clauses assembled from the filters actually given, so that each backend plans the
+/// query with only the conditions that apply (a `$1 IS NULL OR …` form would defeat the
+/// indexes on prepared statements). Placeholders are numbered in order.
+#[derive(Debug, Default)]
+pub(crate) struct Conditions {
+    clauses: Vec<String>,
+    pub(crate) binds: Vec<Bind>,
+}
+
+impl Conditions {
+    /// Adds a clause whose `?` marks are replaced by the next placeholders.
+    pub(crate) fn add(&mut self, clause: &str, values: impl IntoIterator<Item = Bind>) {
+        let mut text = String::new();
+        for (i, part) in clause.split('?').enumerate() {
+            if i > 0 {
+                text.push_str(&format!("${}", self.binds.len() + i));
+            }
+            text.push_str(part);
+        }
+        self.binds.extend(values);
+        self.clauses.push(text);
+    }
+
+    /// A region prefix range: every code that starts with `prefix`.
+    pub(crate) fn within(&mut self, column: &str, prefix: &str) {
+        self.add(
+            &format!("{column} >= ? AND {column} < ?"),
+            [
+                Bind::Text(prefix.to_owned()),
+                Bind::Text(prefix_end(prefix)),
+            ],
+        );
+    }
+
+    pub(crate) fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    /// The number the next placeholder gets.
+    pub(crate) fn next(&self) -> usize {
+        self.binds.len() + 1
+    }
+}
+
+/// Binds `Conditions` values (and then anything else) onto a query.
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for bind in $binds {
+            query = match bind {
+                $crate::Bind::Text(text) => query.bind(text.clone()),
+                $crate::Bind::Small(value) => query.bind(*value),
+            };
+        }
+        query
+    }};
+}
+pub(crate) use bind_all;

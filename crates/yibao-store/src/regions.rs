@@ -3,7 +3,9 @@
 use serde::Serialize;
 use yibao_domain::{RegionCode, RegionLevel};
 
-use crate::{Page, PageRequest, Result, Store, StoreError, on_pool, prefix_end};
+use crate::{
+    Bind, Conditions, Page, PageRequest, Result, Store, StoreError, bind_all, on_pool, prefix_end,
+};
 
 /// A region as stored.
 #[derive(Debug, Clone, Serialize)]
@@ -197,27 +199,34 @@ impl Store {
         filter: &RegionFilter,
         page: PageRequest,
     ) -> Result<Page<Region>> {
-        const WHERE: &str = " WHERE ($1 IS NULL OR parent_code = $1) AND ($2 IS NULL OR level = $2) \
-            AND ($3 IS NULL OR name LIKE $3) AND ($4 IS NULL OR (code >= $4 AND code < $5))";
-        let parent = filter.parent.as_ref().map(|c| c.as_str().to_owned());
-        let level = filter.level.map(|l| i16::from(l.depth()));
-        let name = filter.name.as_ref().map(|n| format!("%{}%", n.trim()));
-        let scope = filter.scope.as_ref().map(|c| c.as_str().to_owned());
-        let end = scope.as_deref().map(prefix_end);
+        let mut conditions = Conditions::default();
+        if let Some(parent) = &filter.parent {
+            conditions.add("parent_code = ?", [Bind::Text(parent.as_str().to_owned())]);
+        }
+        if let Some(level) = filter.level {
+            conditions.add("level = ?", [Bind::Small(i16::from(level.depth()))]);
+        }
+        if let Some(name) = &filter.name {
+            conditions.add("name LIKE ?", [Bind::Text(format!("%{}%", name.trim()))]);
+        }
+        if let Some(scope) = &filter.scope {
+            conditions.within("code", scope.as_str());
+        }
+        let where_sql = conditions.sql();
+        let (limit, offset) = (conditions.next(), conditions.next() + 1);
+        let select = format!(
+            "SELECT {COLUMNS} FROM regions{where_sql} ORDER BY code LIMIT ${limit} OFFSET ${offset}"
+        );
+        let count = format!("SELECT COUNT(*) FROM regions{where_sql}");
         let rows = on_pool!(self, pool => {
-            sqlx::query_as::<_, RegionDbRow>(sqlx::AssertSqlSafe(format!(
-                "SELECT {COLUMNS} FROM regions{WHERE} ORDER BY code LIMIT $6 OFFSET $7"
-            )))
-            .bind(&parent).bind(level).bind(&name).bind(&scope).bind(&end)
-            .bind(page.limit()).bind(page.offset())
-            .fetch_all(pool)
-            .await
+            bind_all!(sqlx::query_as::<_, RegionDbRow>(sqlx::AssertSqlSafe(select.clone())), &conditions.binds)
+                .bind(page.limit())
+                .bind(page.offset())
+                .fetch_all(pool)
+                .await
         })?;
         let total: i64 = on_pool!(self, pool => {
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM regions{WHERE}")))
-                .bind(&parent).bind(level).bind(&name).bind(&scope).bind(&end)
-                .fetch_one(pool)
-                .await
+            bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone())), &conditions.binds).fetch_one(pool).await
         })?;
         let items = rows
             .into_iter()

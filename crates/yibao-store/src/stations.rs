@@ -7,7 +7,10 @@ use yibao_domain::{
 };
 
 use crate::audit::audit_in_tx;
-use crate::{AuditEntry, Page, PageRequest, Result, Store, StoreError, now, on_pool, prefix_end};
+use crate::{
+    AuditEntry, Bind, Conditions, Page, PageRequest, Result, Store, StoreError, bind_all, now,
+    on_pool,
+};
 
 /// Open or closed (撤销); closed stations stay for history but handle nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -125,7 +128,9 @@ impl TryFrom<StationRow> for Station {
 /// Sort orders offered by station lists.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum StationSort {
+    /// By region, then code: the order of the network tree, served straight from the index.
     #[default]
+    Region,
     Code,
     Name,
     Level,
@@ -135,6 +140,7 @@ pub enum StationSort {
 impl StationSort {
     pub fn parse(text: &str) -> Option<StationSort> {
         match text {
+            "region" => Some(StationSort::Region),
             "code" => Some(StationSort::Code),
             "name" => Some(StationSort::Name),
             "level" => Some(StationSort::Level),
@@ -145,6 +151,7 @@ impl StationSort {
 
     fn order_by(self) -> &'static str {
         match self {
+            StationSort::Region => "s.region_code, s.code",
             StationSort::Code => "s.code",
             StationSort::Name => "s.name, s.code",
             StationSort::Level => "s.level, s.code",
@@ -167,11 +174,6 @@ pub struct StationFilter {
     pub query: Option<String>,
     pub sort: StationSort,
 }
-
-const STATION_WHERE: &str = " WHERE ($1 IS NULL OR (s.region_code >= $1 AND s.region_code < $2)) \
-    AND ($3 IS NULL OR (s.region_code >= $3 AND s.region_code < $4)) \
-    AND ($5 IS NULL OR s.level = $5) AND ($6 IS NULL OR s.host_type = $6) AND ($7 IS NULL OR s.status = $7) \
-    AND ($8 IS NULL OR s.name LIKE $8 OR s.code LIKE $8)";
 
 const INSERT_STATION: &str = "INSERT INTO stations (code, name, level, region_code, host_type, parent_code, lon, lat, \
      location_generated, address, windows, phone, opening_hours, status, version, created_at, updated_at) \
@@ -244,31 +246,45 @@ impl Store {
         filter: &StationFilter,
         page: PageRequest,
     ) -> Result<Page<Station>> {
-        let region = filter.region.as_ref().map(|c| c.as_str().to_owned());
-        let region_end = region.as_deref().map(prefix_end);
-        let scope = filter.scope.as_ref().map(|c| c.as_str().to_owned());
-        let scope_end = scope.as_deref().map(prefix_end);
-        let level = filter.level.map(|l| l.as_str());
-        let host = filter.host_type.map(|h| h.as_str());
-        let status = filter.status.map(|s| s.as_str());
-        let query = filter.query.as_ref().map(|q| format!("%{}%", q.trim()));
+        let mut conditions = Conditions::default();
+        if let Some(region) = &filter.region {
+            conditions.within("s.region_code", region.as_str());
+        }
+        if let Some(scope) = &filter.scope {
+            conditions.within("s.region_code", scope.as_str());
+        }
+        if let Some(level) = filter.level {
+            conditions.add("s.level = ?", [Bind::Text(level.as_str().to_owned())]);
+        }
+        if let Some(host) = filter.host_type {
+            conditions.add("s.host_type = ?", [Bind::Text(host.as_str().to_owned())]);
+        }
+        if let Some(status) = filter.status {
+            conditions.add("s.status = ?", [Bind::Text(status.as_str().to_owned())]);
+        }
+        if let Some(query) = &filter.query {
+            let pattern = format!("%{}%", query.trim());
+            conditions.add(
+                "(s.name LIKE ? OR s.code LIKE ?)",
+                [Bind::Text(pattern.clone()), Bind::Text(pattern)],
+            );
+        }
+        let where_sql = conditions.sql();
         let order = filter.sort.order_by();
+        let (limit, offset) = (conditions.next(), conditions.next() + 1);
+        let select = format!(
+            "SELECT {STATION_COLUMNS} FROM stations s{where_sql} ORDER BY {order} LIMIT ${limit} OFFSET ${offset}"
+        );
+        let count = format!("SELECT COUNT(*) FROM stations s{where_sql}");
         let rows = on_pool!(self, pool => {
-            sqlx::query_as::<_, StationRow>(sqlx::AssertSqlSafe(format!(
-                "SELECT {STATION_COLUMNS} FROM stations s{STATION_WHERE} ORDER BY {order} LIMIT $9 OFFSET $10"
-            )))
-            .bind(&region).bind(&region_end).bind(&scope).bind(&scope_end)
-            .bind(level).bind(host).bind(status).bind(&query)
-            .bind(page.limit()).bind(page.offset())
-            .fetch_all(pool)
-            .await
+            bind_all!(sqlx::query_as::<_, StationRow>(sqlx::AssertSqlSafe(select.clone())), &conditions.binds)
+                .bind(page.limit())
+                .bind(page.offset())
+                .fetch_all(pool)
+                .await
         })?;
         let total: i64 = on_pool!(self, pool => {
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM stations s{STATION_WHERE}")))
-                .bind(&region).bind(&region_end).bind(&scope).bind(&scope_end)
-                .bind(level).bind(host).bind(status).bind(&query)
-                .fetch_one(pool)
-                .await
+            bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone())), &conditions.binds).fetch_one(pool).await
         })?;
         let items = rows
             .into_iter()

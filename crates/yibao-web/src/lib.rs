@@ -152,8 +152,21 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let store = state.store.clone();
+    let purge = tokio::spawn(async move {
+        // Expired sessions are useless but keep token hashes around: drop them hourly.
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(error) = store.purge_sessions().await {
+                tracing::warn!(%error, "purging expired sessions failed");
+            }
+        }
+    });
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    purge.abort();
+    served
 }

@@ -18,7 +18,8 @@ use yibao_domain::{
 use yibao_store::{AuditEntry, PageRequest, Region, RegionFilter, Role, Store};
 use yibao_web::app::{self, Actor};
 
-use crate::import;
+use yibao_web::app::regions as import;
+use yibao_web::error::ApiError;
 
 /// The committed fixture, embedded so the demo needs nothing but cargo.
 const REGION_FILES: [(&str, &str); 5] = [
@@ -136,12 +137,12 @@ pub const DEMO_USERS: [DemoUser; 5] = [
 ];
 
 /// The embedded fixture file for one level.
-pub fn fixture_file(name: &str) -> Result<Box<dyn Read>> {
+pub fn fixture_file(name: &str) -> Result<Box<dyn Read>, ApiError> {
     let text = REGION_FILES
         .iter()
         .find(|(file, _)| *file == name)
         .map(|(_, text)| *text)
-        .with_context(|| format!("内置区划数据中没有 {name}"))?;
+        .ok_or_else(|| ApiError::not_found(format!("内置区划数据中没有 {name}")))?;
     Ok(Box::new(text.as_bytes()))
 }
 
@@ -240,7 +241,7 @@ pub struct DemoSummary {
 
 /// Loads the fixture, the catalog, generated points and the seeds' networks and accounts.
 pub async fn seed(store: &Store) -> Result<DemoSummary> {
-    let report = import::import_regions(store, fixture_file, false).await?;
+    let report = import::import_regions(store, fixture_file, |_, _| {}).await?;
     for (code, text) in BOUNDARIES {
         let code = RegionCode::parse(code)?;
         import::import_boundary(store, &code, text, BOUNDARY_SOURCE).await?;
@@ -548,6 +549,18 @@ pub async fn seed(store: &Store) -> Result<DemoSummary> {
             1,
             TOWN_HOURS,
         ));
+    }
+    // Addresses from the real region names (city, county, town, village) and the host.
+    for input in &mut stations {
+        let code = RegionCode::parse(&input.region_code)?;
+        let path = store.region_path(&code).await?;
+        let place: String = path
+            .iter()
+            .skip(1)
+            .map(|region| region.name.as_str())
+            .collect();
+        let host: yibao_domain::HostType = input.host_type.parse()?;
+        input.address = Some(format!("{place}{}", host.label()));
     }
     let mut records = Vec::with_capacity(stations.len());
     for input in &stations {

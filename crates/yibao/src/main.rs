@@ -303,8 +303,19 @@ async fn import_command(store: &Store, command: ImportCommand) -> Result<()> {
         ImportCommand::Regions { from } => {
             let dir = import::find_division_dir(&from)?;
             eprintln!("从 {} 导入行政区划…", dir.display());
-            let report =
-                import::import_regions(store, |file| import::open_level(&dir, file), true).await?;
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                    .expect("valid template"),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            let report = yibao_web::app::regions::import_regions(
+                store,
+                |file| import::open_level(&dir, file),
+                |level, rows| bar.set_message(format!("{}：已导入 {rows} 行", level.label())),
+            )
+            .await?;
+            bar.finish_and_clear();
             let [provinces, cities, counties, towns, villages] = report.per_level;
             println!(
                 "已导入 {} 条区划：省 {provinces}，市 {cities}，县 {counties}，乡镇 {towns}，村社区 {villages}；用时 {:.1} 秒（{:.0} 行/秒）",

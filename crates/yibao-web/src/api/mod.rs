@@ -292,7 +292,7 @@ struct StationListQuery {
     status: Option<String>,
     /// Part of the name or code.
     q: Option<String>,
-    /// code, name, level or updated.
+    /// region (default), code, name, level or updated.
     sort: Option<String>,
     page: Option<u32>,
     per_page: Option<u32>,
@@ -328,7 +328,7 @@ fn station_filter(staff: &Staff, query: &StationListQuery) -> ApiResult<StationF
         Some(text) => StationSort::parse(text).ok_or_else(|| {
             ApiError::bad_request(
                 "malformed_query",
-                format!("sort 应为 code、name、level 或 updated，而不是“{text}”"),
+                format!("sort 应为 region、code、name、level 或 updated，而不是“{text}”"),
             )
         })?,
     };

@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod delegation;
+pub mod regions;
 pub mod stations;
 pub mod users;
 

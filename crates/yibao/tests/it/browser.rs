@@ -1,0 +1,230 @@
+//! The console in real headless Chromium (WebDriver): a bureau administrator signs in,
+//! registers a station, sets how it handles an item, and sees it in the network tree, on the
+//! map and on the residents' page 哪里能办.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use thirtyfour::components::SelectElement;
+use thirtyfour::prelude::*;
+
+use crate::support::*;
+
+/// Kills a child process when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn wait_for(url: &str) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if client
+            .get(url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{url} did not come up");
+}
+
+const CHROME_ARGS: [&str; 9] = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--window-size=1366,1000",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_registers_a_station_delegates_an_item_and_residents_find_it() {
+    let chromedriver = std::path::Path::new("/usr/bin/chromedriver");
+    if !chromedriver.exists() || !std::path::Path::new("/usr/bin/chromium").exists() {
+        assert!(
+            !required("YIBAO_REQUIRE_BROWSER"),
+            "YIBAO_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed"
+        );
+        notice(
+            "chromium/chromedriver are not installed (run scripts/setup-test-env.sh): the browser test was SKIPPED.",
+        );
+        return;
+    }
+    let temp = TempDir::new("browser");
+    let port = free_port();
+    let _server = Running(
+        yibao()
+            .args(["demo", "--port", &port.to_string(), "--file"])
+            .arg(temp.path().join("demo.db"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{base}/api/health")).await;
+    let driver_port = free_port();
+    let _chromedriver = Running(
+        Command::new(chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for(&format!("http://127.0.0.1:{driver_port}/status")).await;
+
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary("/usr/bin/chromium").unwrap();
+    for arg in CHROME_ARGS {
+        caps.add_arg(arg).unwrap();
+    }
+    caps.add_arg(&format!(
+        "--user-data-dir={}",
+        temp.path().join("profile").display()
+    ))
+    .unwrap();
+    let driver = WebDriver::new(format!("http://127.0.0.1:{driver_port}"), caps)
+        .await
+        .unwrap();
+    let result = journey(&driver, &base, temp.path()).await;
+    let _ = driver
+        .screenshot(&repo_root().join("target/browser-last.png"))
+        .await;
+    driver.quit().await.unwrap();
+    result.unwrap();
+}
+
+async fn journey(driver: &WebDriver, base: &str, temp: &std::path::Path) -> WebDriverResult<()> {
+    // Sign in.
+    driver.goto(format!("{base}/login")).await?;
+    driver
+        .find(By::Css("form#login input[name=username]"))
+        .await?
+        .send_keys("admin")
+        .await?;
+    driver
+        .find(By::Css("form#login input[name=password]"))
+        .await?
+        .send_keys("Admin2026")
+        .await?;
+    driver.find(By::Id("login-submit")).await?.click().await?;
+    assert!(
+        driver.current_url().await?.path().starts_with("/network"),
+        "signed in lands on the network tree"
+    );
+    let cookies = driver.get_all_cookies().await?;
+    let session = cookies
+        .iter()
+        .find(|c| c.name == "yibao_session")
+        .expect("session cookie");
+    assert_eq!(session.http_only, Some(true));
+    assert_eq!(session.secure, Some(true));
+
+    // Register a bank-hosted point in 尚庄镇's 五星村 (or whichever village comes first).
+    driver
+        .goto(format!("{base}/stations/new?region=320903105"))
+        .await?;
+    let form = driver.find(By::Css("form#station-form")).await?;
+    let fill = |name: &'static str, value: &'static str| {
+        let form = form.clone();
+        async move {
+            let input = form.find(By::Css(format!("[name={name}]"))).await?;
+            input.clear().await?;
+            input.send_keys(value).await
+        }
+    };
+    fill("code", "SZ-BANK1").await?;
+    fill("name", "农商银行尚庄支行医保服务点").await?;
+    SelectElement::new(&form.find(By::Css("select[name=level]")).await?)
+        .await?
+        .select_by_value("village")
+        .await?;
+    fill("region_code", "320903105201").await?;
+    SelectElement::new(&form.find(By::Css("select[name=host_type]")).await?)
+        .await?
+        .select_by_value("bank")
+        .await?;
+    fill("parent_code", "320903105-ST").await?;
+    fill("lon", "119.9000").await?;
+    fill("lat", "33.2500").await?;
+    fill("opening_hours", "1-5 09:00-17:00; 6 09:00-12:00").await?;
+    form.find(By::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    assert_eq!(
+        driver.current_url().await?.path(),
+        "/stations/SZ-BANK1",
+        "creating redirects to the station page"
+    );
+    assert!(
+        driver
+            .find(By::Tag("body"))
+            .await?
+            .text()
+            .await?
+            .contains("农商银行尚庄支行医保服务点")
+    );
+
+    // Let it accept and forward 异地长期居住人员备案 (JS-14).
+    let row = driver.find(By::Css("form[data-item='JS-14']")).await?;
+    SelectElement::new(&row.find(By::Css("select[name=mode]")).await?)
+        .await?
+        .select_by_value("accept_forward")
+        .await?;
+    row.find(By::Css("button")).await?.click().await?;
+    let saved = driver
+        .find(By::Css("form[data-item='JS-14'] select[name=mode]"))
+        .await?;
+    assert_eq!(saved.value().await?.as_deref(), Some("accept_forward"));
+
+    // It shows in the tree and on the map.
+    driver
+        .goto(format!("{base}/network?region=320903105"))
+        .await?;
+    driver
+        .find(By::Css("table#stations tr[data-code='SZ-BANK1']"))
+        .await?;
+    driver
+        .find(By::Css("svg#network-map [data-code='SZ-BANK1']"))
+        .await?;
+    driver.screenshot(&temp.join("network.png")).await?;
+
+    // A resident standing next to it finds it first, without signing in.
+    driver.delete_all_cookies().await?;
+    driver
+        .goto(format!("{base}/where?item=JS-14&lon=119.9001&lat=33.2501"))
+        .await?;
+    let first = driver
+        .find(By::Css("ol#where-results li.where-result"))
+        .await?;
+    let text = first.text().await?;
+    assert!(
+        text.contains("农商银行尚庄支行医保服务点"),
+        "nearest result: {text}"
+    );
+    assert!(text.contains("受理"), "the mode is shown in words: {text}");
+    Ok(())
+}

@@ -1,0 +1,230 @@
+//! The command line as a user meets it: the demo, imports with line-numbered errors, and
+//! account creation.
+
+use yibao_domain::RegionCode;
+use yibao_store::{AuditFilter, PageRequest, StationFilter, Store};
+
+use crate::support::*;
+
+#[test]
+fn the_demo_seeds_the_networks_the_seeds_describe() {
+    let temp = TempDir::new("demo");
+    let file = temp.path().join("demo.db");
+    let output = yibao()
+        .args(["demo", "--no-serve", "--file"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.contains("admin"), "{stdout}");
+    assert!(stdout.contains("站点坐标与村人口为生成数据"), "{stdout}");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = Store::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        let modes = |code: &'static str| {
+            let store = store.clone();
+            async move {
+                let delegations = store.station_delegations(code).await.unwrap();
+                let complete = delegations
+                    .iter()
+                    .filter(|d| d.mode == yibao_domain::HandlingMode::Complete)
+                    .count();
+                let forward = delegations
+                    .iter()
+                    .filter(|d| d.mode == yibao_domain::HandlingMode::AcceptForward)
+                    .count();
+                let overrides = delegations
+                    .iter()
+                    .filter(|d| d.override_reason.is_some())
+                    .count();
+                (complete, forward, overrides)
+            }
+        };
+        // 尚庄镇: 16 complete + 8 accept-and-forward; the guide allows 13 at town level, so 3
+        // are audited overrides. 万盈镇 handles all 30 items.
+        assert_eq!(modes("320903105-ST").await, (16, 8, 3));
+        assert_eq!(modes("320904108-ST").await.0, 30);
+        // 黄岛街道 "1+22+N": 22 community points under the street station.
+        let filter = StationFilter {
+            region: Some(RegionCode::parse("370211001").unwrap()),
+            level: Some(yibao_domain::StationLevel::Village),
+            ..StationFilter::default()
+        };
+        assert_eq!(
+            store
+                .list_stations(&filter, PageRequest::new(None, None))
+                .await
+                .unwrap()
+                .total,
+            22
+        );
+        let station = store.get_station("320903105-ST").await.unwrap().unwrap();
+        assert!(
+            station.location_generated,
+            "generated coordinates are labelled as such"
+        );
+        let overrides = store
+            .list_audit(
+                &AuditFilter {
+                    entity: Some("region".into()),
+                    entity_id: Some("320903105".into()),
+                    ..AuditFilter::default()
+                },
+                PageRequest::new(None, Some(100)),
+            )
+            .await
+            .unwrap();
+        assert!(
+            overrides
+                .items
+                .iter()
+                .any(|row| row.detail.contains("override_reason") && row.detail.contains("示范点"))
+        );
+    });
+}
+
+#[test]
+fn a_station_csv_with_a_bad_row_prints_its_line_and_imports_nothing() {
+    let temp = TempDir::new("stations");
+    let url = temp.sqlite_url();
+    let csv = temp.path().join("stations.csv");
+    std::fs::write(
+        &csv,
+        "code,name,level,region_code,host_type,parent_code,lon,lat,address,windows,phone,opening_hours\n\
+         HALL,区医保服务大厅,county,320903,service_center,,120.15,33.34,,8,,\n\
+         ST1,镇服务站,town,320903105,bank,HALL,119.93,33.30,,2,,8点-17点\n",
+    )
+    .unwrap();
+    // Regions from the committed fixture first.
+    let output = yibao()
+        .args(["--database-url", &url, "import", "regions", "--from"])
+        .arg(repo_root().join("fixtures/regions"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output).1);
+    let output = yibao()
+        .args(["--database-url", &url, "import", "stations", "--from"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr.contains("错误：CSV 有 1 处错误（涉及 1 行），未导入任何站点"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("第 3 行 opening_hours：营业时间“8点-17点”无效：每段应为“星期 时间段”"),
+        "{stderr}"
+    );
+    let export = temp.path().join("out.csv");
+    let output = yibao()
+        .args(["--database-url", &url, "export", "stations", "--out"])
+        .arg(&export)
+        .output()
+        .unwrap();
+    assert!(text(&output).0.contains("已导出 0 个站点"));
+    // Fixed, the same file imports.
+    std::fs::write(
+        &csv,
+        std::fs::read_to_string(&csv)
+            .unwrap()
+            .replace("8点-17点", "1-5 08:30-17:30"),
+    )
+    .unwrap();
+    let output = yibao()
+        .args(["--database-url", &url, "import", "stations", "--from"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        text(&output).0.contains("已导入 2 个站点"),
+        "{}",
+        text(&output).1
+    );
+}
+
+#[test]
+fn admin_create_refuses_a_weak_password_and_accepts_a_good_one() {
+    let temp = TempDir::new("admin");
+    let url = temp.sqlite_url();
+    let weak = yibao()
+        .args([
+            "--database-url",
+            &url,
+            "admin",
+            "create",
+            "--username",
+            "boss",
+            "--display-name",
+            "局长",
+            "--password",
+            "short",
+        ])
+        .output()
+        .unwrap();
+    assert!(!weak.status.success());
+    assert_eq!(
+        text(&weak).1.trim(),
+        "错误：密码至少 8 位，且须同时包含字母和数字"
+    );
+    let good = yibao()
+        .args([
+            "--database-url",
+            &url,
+            "admin",
+            "create",
+            "--username",
+            "boss",
+            "--display-name",
+            "局长",
+        ])
+        .env("YIBAO_ADMIN_PASSWORD", "Bureau2026")
+        .output()
+        .unwrap();
+    assert!(good.status.success(), "{}", text(&good).1);
+    assert_eq!(
+        text(&good).0.trim(),
+        "已创建账号 boss（医保局管理员，管辖 全国）"
+    );
+    let again = yibao()
+        .args([
+            "--database-url",
+            &url,
+            "admin",
+            "create",
+            "--username",
+            "boss",
+            "--display-name",
+            "局长",
+        ])
+        .env("YIBAO_ADMIN_PASSWORD", "Bureau2026")
+        .output()
+        .unwrap();
+    assert_eq!(text(&again).1.trim(), "错误：用户名 boss 已存在");
+}
+
+#[test]
+fn an_unreachable_database_is_a_readable_error_without_the_password() {
+    let output = yibao()
+        .args([
+            "--database-url",
+            "postgres://clerk:secret@127.0.0.1:1/yibao",
+            "export",
+            "stations",
+            "--out",
+            "/dev/null",
+        ])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert!(!output.status.success());
+    assert!(
+        stderr.starts_with("错误：无法打开数据库 postgres://clerk:***@127.0.0.1:1/yibao"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("secret"));
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests of the `yibao` command: real data imports, CLI errors, the demo, the
+//! browser test of the console, and the tidy checks of the architecture invariants.
+
+mod browser;
+mod cli;
+mod regions;
+mod support;
+mod tidy;
