@@ -316,6 +316,7 @@ pub async fn page(
             })
             .collect(),
         sorts: [
+            ("region", "按区划"),
             ("code", "按编码"),
             ("name", "按名称"),
             ("level", "按层级"),
