@@ -278,6 +278,11 @@ impl Catalog {
 
     /// Reads the long CSV form; every bad line is reported with its line number.
     pub fn from_csv(info: CatalogInfo, text: &str) -> Result<Catalog, Vec<(usize, String)>> {
+        // Line numbers are reported to users; the csv reader counts them right only for LF.
+        let text = text
+            .strip_prefix('\u{feff}')
+            .unwrap_or(text)
+            .replace("\r\n", "\n");
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .from_reader(text.as_bytes());
@@ -505,6 +510,8 @@ mod tests {
         lines[2] = lines[2].replacen(",instant,", ",soon,", 1);
         lines[5] = lines[5].replacen("city;county;town", "city;county;hamlet", 1);
         let errors = Catalog::from_csv(catalog.catalog.clone(), &lines.join("\n")).unwrap_err();
+        let crlf = Catalog::from_csv(catalog.catalog.clone(), &lines.join("\r\n")).unwrap_err();
+        assert_eq!(crlf, errors, "CRLF files report the same line numbers");
         assert_eq!(
             errors,
             vec![

@@ -69,29 +69,28 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Counts failed logins per key (client address, and username) in a sliding window.
+/// Counts failed logins per key (a username, or a client address) in a sliding window; each
+/// kind of key has its own limit, because many clerks may share one office address.
 pub struct LoginLimiter {
     failures: Mutex<HashMap<String, Vec<Instant>>>,
-    pub max_failures: usize,
     pub window: Duration,
 }
 
 impl LoginLimiter {
-    pub fn new(max_failures: usize, window: Duration) -> LoginLimiter {
+    pub fn new(window: Duration) -> LoginLimiter {
         LoginLimiter {
             failures: Mutex::new(HashMap::new()),
-            max_failures,
             window,
         }
     }
 
-    /// Seconds until the key may try again, if it is locked out now.
-    pub fn retry_after(&self, key: &str) -> Option<u64> {
+    /// Seconds until the key may try again, if it has reached `limit` failures in the window.
+    pub fn retry_after(&self, key: &str, limit: usize) -> Option<u64> {
         let mut failures = self.failures.lock().expect("limiter lock");
         let now = Instant::now();
         let list = failures.get_mut(key)?;
         list.retain(|at| now.duration_since(*at) < self.window);
-        if list.len() < self.max_failures {
+        if list.len() < limit {
             return None;
         }
         let oldest = list.first().copied()?;
@@ -308,15 +307,15 @@ mod tests {
 
     #[test]
     fn the_limiter_locks_after_too_many_failures() {
-        let limiter = LoginLimiter::new(3, Duration::from_secs(60));
+        let limiter = LoginLimiter::new(Duration::from_secs(60));
         for _ in 0..2 {
             limiter.record_failure("1.2.3.4");
         }
-        assert_eq!(limiter.retry_after("1.2.3.4"), None);
+        assert_eq!(limiter.retry_after("1.2.3.4", 3), None);
         limiter.record_failure("1.2.3.4");
-        assert!(limiter.retry_after("1.2.3.4").unwrap() >= 59);
-        assert_eq!(limiter.retry_after("5.6.7.8"), None);
+        assert!(limiter.retry_after("1.2.3.4", 3).unwrap() >= 59);
+        assert_eq!(limiter.retry_after("5.6.7.8", 3), None);
         limiter.clear("1.2.3.4");
-        assert_eq!(limiter.retry_after("1.2.3.4"), None);
+        assert_eq!(limiter.retry_after("1.2.3.4", 3), None);
     }
 }

@@ -32,8 +32,12 @@ pub const SESSION_TTL: chrono::Duration = chrono::Duration::hours(12);
 pub struct WebConfig {
     /// Mark the session cookie `Secure` (browsers accept it on https and on localhost).
     pub secure_cookies: bool,
-    /// Failed logins per client address or username before a lock-out.
+    /// Failed logins for one username before it is locked out for the window.
     pub login_max_failures: usize,
+    /// Failed logins from one client address (any usernames) before the address is locked
+    /// out: higher, because a whole office may share one address, but it stops password
+    /// spraying across accounts.
+    pub login_max_failures_per_address: usize,
     pub login_window: Duration,
 }
 
@@ -42,6 +46,7 @@ impl Default for WebConfig {
         WebConfig {
             secure_cookies: true,
             login_max_failures: 5,
+            login_max_failures_per_address: 50,
             login_window: Duration::from_secs(15 * 60),
         }
     }
@@ -60,7 +65,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> Result<AppState, ApiError> {
-        let limiter = LoginLimiter::new(config.login_max_failures, config.login_window);
+        let limiter = LoginLimiter::new(config.login_window);
         Ok(AppState {
             store,
             config: Arc::new(config),
@@ -80,12 +85,15 @@ pub async fn sign_in(
 ) -> Result<((User, chrono::DateTime<chrono::Utc>), String), ApiError> {
     let username = username.trim();
     let keys = [
-        format!("ip:{}", ip.as_deref().unwrap_or("-")),
-        format!("user:{username}"),
+        (
+            format!("ip:{}", ip.as_deref().unwrap_or("-")),
+            state.config.login_max_failures_per_address,
+        ),
+        (format!("user:{username}"), state.config.login_max_failures),
     ];
     if let Some(seconds) = keys
         .iter()
-        .filter_map(|key| state.limiter.retry_after(key))
+        .filter_map(|(key, limit)| state.limiter.retry_after(key, *limit))
         .max()
     {
         return Err(ApiError::new(
@@ -104,7 +112,7 @@ pub async fn sign_in(
     };
     let audit_ip = ip.clone();
     if !verified {
-        for key in &keys {
+        for (key, _) in &keys {
             state.limiter.record_failure(key);
         }
         let entry =
@@ -118,9 +126,9 @@ pub async fn sign_in(
         ));
     }
     let (user, _) = found.expect("verified implies found");
-    for key in &keys {
-        state.limiter.clear(key);
-    }
+    // A success clears the account's count; the address keeps its count so that one good
+    // login does not reset a spraying attempt.
+    state.limiter.clear(&keys[1].0);
     let token = random_token();
     let expires_at = yibao_store::now() + SESSION_TTL;
     state

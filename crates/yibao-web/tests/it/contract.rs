@@ -90,7 +90,7 @@ async fn a_wrong_password_is_refused_and_repeated_failures_are_rate_limited(app:
         assert_eq!(reply.body["code"], "invalid_credentials");
         assert_eq!(reply.body["message"], "用户名或密码错误");
     }
-    // Even the right password is refused while locked out.
+    // Even the right password is refused while the account is locked out…
     let locked = app
         .post_json(
             "/api/session",
@@ -100,14 +100,37 @@ async fn a_wrong_password_is_refused_and_repeated_failures_are_rate_limited(app:
         .await;
     assert_eq!(locked.status, 429);
     assert_eq!(locked.body["code"], "too_many_attempts");
-    let unknown = app
+    // …but a colleague at the same office address can still sign in.
+    app.login(VILLAGE.0, VILLAGE.1).await;
+    // Spraying many accounts from one address locks the address (50 failures by default).
+    for attempt in 5..50 {
+        let reply = app
+            .post_json(
+                "/api/session",
+                None,
+                &json!({ "username": format!("user{attempt}"), "password": "x" }),
+            )
+            .await;
+        assert_eq!(reply.status, 401, "attempt {attempt}");
+    }
+    let sprayed = app
         .post_json(
             "/api/session",
             None,
-            &json!({ "username": "nobody", "password": "x" }),
+            &json!({ "username": VILLAGE.0, "password": VILLAGE.1 }),
         )
         .await;
-    assert_eq!(unknown.status, 429, "the client address is locked out too");
+    assert_eq!(sprayed.status, 429, "the address is locked out");
+    let failures = app
+        .get(
+            "/api/audit?entity=user&entity_id=yandu",
+            Some(&app.admin_token),
+        )
+        .await;
+    assert_eq!(
+        failures.body["items"][0]["action"], "session.login_failed",
+        "failed logins are audited"
+    );
 }
 
 async fn requests_without_a_token_get_a_problem_401(app: &TestApp) {
@@ -270,6 +293,14 @@ async fn a_csv_with_one_bad_row_imports_nothing_and_names_the_line(app: &TestApp
          SZ-P2,坏坐标服务点,village,320903105202,community_center,SZ-ST,119.94,333.31,,1,,\n\
          SZ-P3,无上级服务点,village,320903105203,community_center,NOPE,119.95,33.32,,1,,\n"
     );
+    let crlf = app
+        .post_raw(
+            "/api/stations/import",
+            Some(&app.admin_token),
+            "text/csv",
+            format!("\u{feff}{}", csv.replace('\n', "\r\n")),
+        )
+        .await;
     let reply = app
         .post_raw(
             "/api/stations/import",
@@ -286,6 +317,10 @@ async fn a_csv_with_one_bad_row_imports_nothing_and_names_the_line(app: &TestApp
         .map(|e| e["line"].as_u64().unwrap())
         .collect();
     assert_eq!(lines, [4, 5]);
+    assert_eq!(
+        crlf.body["errors"], reply.body["errors"],
+        "a spreadsheet's BOM and CRLF change no line number"
+    );
     assert_eq!(
         reply.body["errors"][1]["message"],
         "上级站点“NOPE”既不在系统中也不在本文件中"

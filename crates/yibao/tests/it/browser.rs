@@ -116,6 +116,19 @@ async fn an_administrator_registers_a_station_delegates_an_item_and_residents_fi
     result.unwrap();
 }
 
+/// Waits until the browser has navigated to a path starting with `prefix` (a click only
+/// starts the navigation).
+async fn wait_for_path(driver: &WebDriver, prefix: &str) -> WebDriverResult<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let path = driver.current_url().await?.path().to_owned();
+        if path.starts_with(prefix) || Instant::now() > deadline {
+            return Ok(path);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn journey(driver: &WebDriver, base: &str, temp: &std::path::Path) -> WebDriverResult<()> {
     // Sign in.
     driver.goto(format!("{base}/login")).await?;
@@ -131,7 +144,9 @@ async fn journey(driver: &WebDriver, base: &str, temp: &std::path::Path) -> WebD
         .await?;
     driver.find(By::Id("login-submit")).await?.click().await?;
     assert!(
-        driver.current_url().await?.path().starts_with("/network"),
+        wait_for_path(driver, "/network")
+            .await?
+            .starts_with("/network"),
         "signed in lands on the network tree"
     );
     let cookies = driver.get_all_cookies().await?;
@@ -175,7 +190,7 @@ async fn journey(driver: &WebDriver, base: &str, temp: &std::path::Path) -> WebD
         .click()
         .await?;
     assert_eq!(
-        driver.current_url().await?.path(),
+        wait_for_path(driver, "/stations/SZ-BANK1").await?,
         "/stations/SZ-BANK1",
         "creating redirects to the station page"
     );
@@ -195,6 +210,9 @@ async fn journey(driver: &WebDriver, base: &str, temp: &std::path::Path) -> WebD
         .select_by_value("accept_forward")
         .await?;
     row.find(By::Css("button")).await?.click().await?;
+    // The save reloads the page with a notice; read the stored mode from a fresh load.
+    driver.find(By::Id("notice")).await?;
+    driver.goto(format!("{base}/stations/SZ-BANK1")).await?;
     let saved = driver
         .find(By::Css("form[data-item='JS-14'] select[name=mode]"))
         .await?;
