@@ -278,14 +278,8 @@ impl Catalog {
 
     /// Reads the long CSV form; every bad line is reported with its line number.
     pub fn from_csv(info: CatalogInfo, text: &str) -> Result<Catalog, Vec<(usize, String)>> {
-        // Line numbers are reported to users; the csv reader counts them right only for LF.
-        let text = text
-            .strip_prefix('\u{feff}')
-            .unwrap_or(text)
-            .replace("\r\n", "\n");
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(text.as_bytes());
+        let text = crate::csv_text::spreadsheet_csv(text);
+        let mut reader = crate::csv_text::flexible_reader(&text);
         let mut errors = Vec::new();
         match reader.headers() {
             Ok(header) if header.iter().map(str::trim).eq(CSV_HEADER) => {}

@@ -6,6 +6,7 @@
 //! Error messages are Simplified Chinese because they reach users unchanged.
 
 pub mod catalog;
+pub mod csv_text;
 pub mod delegation;
 pub mod division;
 pub mod error;

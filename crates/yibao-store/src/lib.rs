@@ -343,3 +343,29 @@ macro_rules! bind_all {
     }};
 }
 pub(crate) use bind_all;
+
+/// One page of rows and the total count for `SELECT <columns> FROM <from> <conditions>
+/// ORDER BY <order>`, with the page's LIMIT and OFFSET as the last two placeholders.
+macro_rules! fetch_page {
+    ($store:expr, $row:ty, columns: $columns:expr, from: $from:expr, order: $order:expr, $conditions:expr, $page:expr) => {{
+        let conditions: &$crate::Conditions = &$conditions;
+        let page: $crate::PageRequest = $page;
+        let where_sql = conditions.sql();
+        let (limit, offset) = (conditions.next(), conditions.next() + 1);
+        let select =
+            format!("SELECT {} FROM {}{where_sql} ORDER BY {} LIMIT ${limit} OFFSET ${offset}", $columns, $from, $order);
+        let count = format!("SELECT COUNT(*) FROM {}{where_sql}", $from);
+        let rows: Vec<$row> = $crate::on_pool!($store, pool => {
+            $crate::bind_all!(sqlx::query_as::<_, $row>(sqlx::AssertSqlSafe(select.clone())), &conditions.binds)
+                .bind(page.limit())
+                .bind(page.offset())
+                .fetch_all(pool)
+                .await
+        })?;
+        let total: i64 = $crate::on_pool!($store, pool => {
+            $crate::bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone())), &conditions.binds).fetch_one(pool).await
+        })?;
+        (rows, total)
+    }};
+}
+pub(crate) use fetch_page;

@@ -3,9 +3,8 @@
 use serde::Serialize;
 use yibao_domain::{RegionCode, RegionLevel};
 
-use crate::{
-    Bind, Conditions, Page, PageRequest, Result, Store, StoreError, bind_all, on_pool, prefix_end,
-};
+use crate::fetch_page;
+use crate::{Bind, Conditions, Page, PageRequest, Result, Store, StoreError, on_pool, prefix_end};
 
 /// A region as stored.
 #[derive(Debug, Clone, Serialize)]
@@ -212,22 +211,7 @@ impl Store {
         if let Some(scope) = &filter.scope {
             conditions.within("code", scope.as_str());
         }
-        let where_sql = conditions.sql();
-        let (limit, offset) = (conditions.next(), conditions.next() + 1);
-        let select = format!(
-            "SELECT {COLUMNS} FROM regions{where_sql} ORDER BY code LIMIT ${limit} OFFSET ${offset}"
-        );
-        let count = format!("SELECT COUNT(*) FROM regions{where_sql}");
-        let rows = on_pool!(self, pool => {
-            bind_all!(sqlx::query_as::<_, RegionDbRow>(sqlx::AssertSqlSafe(select.clone())), &conditions.binds)
-                .bind(page.limit())
-                .bind(page.offset())
-                .fetch_all(pool)
-                .await
-        })?;
-        let total: i64 = on_pool!(self, pool => {
-            bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone())), &conditions.binds).fetch_one(pool).await
-        })?;
+        let (rows, total) = fetch_page!(self, RegionDbRow, columns: COLUMNS, from: "regions", order: "code", conditions, page);
         let items = rows
             .into_iter()
             .map(Region::try_from)

@@ -7,9 +7,9 @@ use yibao_domain::{
 };
 
 use crate::audit::audit_in_tx;
+use crate::fetch_page;
 use crate::{
-    AuditEntry, Bind, Conditions, Page, PageRequest, Result, Store, StoreError, bind_all, now,
-    on_pool,
+    AuditEntry, Bind, Conditions, Page, PageRequest, Result, Store, StoreError, now, on_pool,
 };
 
 /// Open or closed (撤销); closed stations stay for history but handle nothing.
@@ -269,23 +269,7 @@ impl Store {
                 [Bind::Text(pattern.clone()), Bind::Text(pattern)],
             );
         }
-        let where_sql = conditions.sql();
-        let order = filter.sort.order_by();
-        let (limit, offset) = (conditions.next(), conditions.next() + 1);
-        let select = format!(
-            "SELECT {STATION_COLUMNS} FROM stations s{where_sql} ORDER BY {order} LIMIT ${limit} OFFSET ${offset}"
-        );
-        let count = format!("SELECT COUNT(*) FROM stations s{where_sql}");
-        let rows = on_pool!(self, pool => {
-            bind_all!(sqlx::query_as::<_, StationRow>(sqlx::AssertSqlSafe(select.clone())), &conditions.binds)
-                .bind(page.limit())
-                .bind(page.offset())
-                .fetch_all(pool)
-                .await
-        })?;
-        let total: i64 = on_pool!(self, pool => {
-            bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone())), &conditions.binds).fetch_one(pool).await
-        })?;
+        let (rows, total) = fetch_page!(self, StationRow, columns: STATION_COLUMNS, from: "stations s", order: filter.sort.order_by(), conditions, page);
         let items = rows
             .into_iter()
             .map(Station::try_from)

@@ -353,18 +353,17 @@ async fn import_command(store: &Store, command: ImportCommand) -> Result<()> {
                             .await
                             .map(|c| c.catalog)
                             .unwrap_or_else(|_| Catalog::jiangsu_2022().catalog);
-                        Catalog::from_csv(info, text.strip_prefix('\u{feff}').unwrap_or(&text))
-                            .map_err(|errors| {
-                                let lines: Vec<String> = errors
-                                    .iter()
-                                    .map(|(line, message)| format!("  第 {line} 行：{message}"))
-                                    .collect();
-                                anyhow::anyhow!(
-                                    "目录 CSV 有 {} 处错误，未导入：\n{}",
-                                    errors.len(),
-                                    lines.join("\n")
-                                )
-                            })?
+                        Catalog::from_csv(info, &text).map_err(|errors| {
+                            let lines: Vec<String> = errors
+                                .iter()
+                                .map(|(line, message)| format!("  第 {line} 行：{message}"))
+                                .collect();
+                            anyhow::anyhow!(
+                                "目录 CSV 有 {} 处错误，未导入：\n{}",
+                                errors.len(),
+                                lines.join("\n")
+                            )
+                        })?
                     } else {
                         Catalog::from_toml(&text)?
                     }

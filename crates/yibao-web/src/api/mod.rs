@@ -643,21 +643,19 @@ async fn import_catalog(
         .unwrap_or("");
     let catalog = if content_type.starts_with("text/csv") {
         let info = app::catalog::export(&state.store).await?.catalog;
-        Catalog::from_csv(info, text.strip_prefix('\u{feff}').unwrap_or(text)).map_err(
-            |errors| {
-                ApiError::validation(
-                    format!("目录 CSV 有 {} 处错误，未导入", errors.len()),
-                    errors
-                        .into_iter()
-                        .map(|(line, message)| crate::error::ProblemField {
-                            field: "row".into(),
-                            message,
-                            line: Some(line),
-                        })
-                        .collect(),
-                )
-            },
-        )?
+        Catalog::from_csv(info, text).map_err(|errors| {
+            ApiError::validation(
+                format!("目录 CSV 有 {} 处错误，未导入", errors.len()),
+                errors
+                    .into_iter()
+                    .map(|(line, message)| crate::error::ProblemField {
+                        field: "row".into(),
+                        message,
+                        line: Some(line),
+                    })
+                    .collect(),
+            )
+        })?
     } else {
         Catalog::from_toml(text)?
     };

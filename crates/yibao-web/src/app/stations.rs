@@ -232,15 +232,8 @@ pub async fn import_csv(
     text: &str,
 ) -> Result<ImportReport, ApiError> {
     actor.require_network_manager()?;
-    // Spreadsheets save a byte-order mark and CRLF line ends; the csv reader's line numbers
-    // are only right for LF, and users are told line numbers.
-    let text = text
-        .strip_prefix('\u{feff}')
-        .unwrap_or(text)
-        .replace("\r\n", "\n");
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let text = yibao_domain::csv_text::spreadsheet_csv(text);
+    let mut reader = yibao_domain::csv_text::flexible_reader(&text);
     let header_ok = reader
         .headers()
         .map(|header| header.iter().map(str::trim).eq(CSV_HEADER))

@@ -856,10 +856,8 @@ pub async fn import(
         let error = ApiError::validation("请粘贴 CSV 内容或选择 CSV 文件", Vec::new());
         return import_page(&state, &staff, form.csv, None, Some(error)).await;
     }
-    // Browsers send textarea line breaks as CRLF, on which the CSV reader's line numbers
-    // run one behind; plain LF keeps them equal to the lines the user sees.
-    let text = form.csv.replace("\r\n", "\n");
-    match app::stations::import_csv(&state.store, &Actor::from(&staff), &text).await {
+    // Browsers send textarea line breaks as CRLF; the importer normalises them.
+    match app::stations::import_csv(&state.store, &Actor::from(&staff), &form.csv).await {
         Ok(report) => import_page(&state, &staff, String::new(), Some(report.imported), None).await,
         Err(error) if error.status == StatusCode::FORBIDDEN => Err(error.into()),
         Err(error) => import_page(&state, &staff, form.csv, None, Some(error)).await,
