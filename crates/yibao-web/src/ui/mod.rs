@@ -60,6 +60,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/delegations/bulk", get(bulk::form).post(bulk::apply))
         .route("/catalog", get(catalog::list))
         .route("/catalog/{code}", get(catalog::guide))
+        .route(
+            "/catalog/{code}/edit",
+            get(catalog::edit_form).post(catalog::update),
+        )
         .route("/where", get(where_page::page))
         .route("/audit", get(audit::page))
         .method_not_allowed_fallback(method_not_allowed)

@@ -229,3 +229,111 @@ async fn the_residents_page_works_signed_out_and_has_an_elderly_mode() {
         "no station handles JS-20 here: the hotline is offered"
     );
 }
+
+#[tokio::test]
+async fn an_administrator_edits_a_guide_and_the_history_keeps_both_versions() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let county = browser();
+    sign_in(&app, &county, COUNTY.0, COUNTY.1).await;
+    let refused = county
+        .get(app.url("/catalog/JS-01/edit"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 403);
+    assert!(refused.text().await.unwrap().contains("无权访问"));
+
+    let client = browser();
+    sign_in(&app, &client, ADMIN.0, ADMIN.1).await;
+    let guide = |client: &reqwest::Client| {
+        let request = client.get(app.url("/catalog/JS-01")).send();
+        async move { request.await.unwrap().text().await.unwrap() }
+    };
+    assert!(guide(&client).await.contains("id=\"edit-guide\""));
+    assert!(!guide(&county).await.contains("id=\"edit-guide\""));
+    let form = client
+        .get(app.url("/catalog/JS-01/edit"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&form);
+    let start = form.find("<textarea").unwrap();
+    let start = start + form[start..].find('>').unwrap() + 1;
+    let end = start + form[start..].find("</textarea>").unwrap();
+    let text = form[start..end]
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    assert!(
+        text.contains("[[materials]]") && !text.contains("[[items]]"),
+        "{text}"
+    );
+    let edited = text.replace(
+        "time_limit_note = \"即时办结\"",
+        "time_limit_note = \"材料齐全的当场办结\"",
+    );
+    assert_ne!(edited, text);
+    let post = |item: String| {
+        let request = client
+            .post(app.url("/catalog/JS-01/edit"))
+            .form(&[
+                ("_csrf", csrf.clone()),
+                ("item", item),
+                ("version", "1".to_owned()),
+                ("note", "补充时限说明".to_owned()),
+            ])
+            .send();
+        async move { request.await.unwrap() }
+    };
+    let saved = post(edited.clone()).await;
+    assert_eq!(saved.status().as_u16(), 303);
+    let location = saved.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/catalog/JS-01?ok="), "{location}");
+    let page = client
+        .get(app.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("已保存第 2 版"), "{page}");
+    assert!(page.contains("材料齐全的当场办结"));
+    let history = &page[page.find("id=\"history\"").unwrap()..];
+    assert!(history.contains("当前第 2 版") && history.contains("补充时限说明"));
+    assert_eq!(
+        history.matches("<td class=\"num\">").count(),
+        2,
+        "{history}"
+    );
+
+    // The same form again: version 1 is stale now, and nothing changes.
+    let audits = app.audit_count().await;
+    let stale = post(edited.replace("材料齐全的当场办结", "再改一次")).await;
+    assert_eq!(stale.status().as_u16(), 409);
+    assert!(
+        stale
+            .text()
+            .await
+            .unwrap()
+            .contains("记录已被他人修改，请刷新后重试")
+    );
+    let broken = post(edited.replace("time_limit = \"instant\"", "time_limit = instant")).await;
+    let broken = broken.text().await.unwrap();
+    assert!(broken.contains("事项内容格式错误"), "{broken}");
+    assert!(
+        broken.contains("time_limit = instant"),
+        "the user's text is kept"
+    );
+    assert_eq!(app.audit_count().await, audits);
+    let after = guide(&client).await;
+    assert!(after.contains("当前第 2 版") && !after.contains("再改一次"));
+    let history = &after[after.find("id=\"history\"").unwrap()..];
+    assert_eq!(history.matches("<td class=\"num\">").count(), 2);
+}
