@@ -1,0 +1,517 @@
+//! Site planning: where to open K new stations so the most (weighted) demand lies within reach
+//! of one — the maximal covering location problem — and its set-covering variant, the fewest
+//! sites that reach a target share.
+//!
+//! [`plan_sites`] runs, in order: lazy greedy; swap local search from it; a Lagrangian
+//! relaxation giving an upper bound (and plans of its own, improved by the same local search);
+//! and, when a gap remains on a small instance, an exact branch and bound. It reports the
+//! objective (always the exact recount of the chosen sites' covered weight), the upper bound
+//! and the gap; `proven_optimal` is set when the gap closed. With integral weights (people,
+//! cases) a bound below `objective + 1` already proves optimality.
+//!
+//! Demand that existing stations already cover should be given weight 0 (or left out), so the
+//! objective is the *newly* covered weight.
+
+mod exact;
+mod greedy;
+mod lagrangian;
+mod lists;
+mod local_search;
+mod state;
+
+use serde::{Deserialize, Serialize};
+
+pub use self::lists::CoverageLists;
+use self::state::CoverState;
+use crate::RoutingError;
+
+/// How hard to work.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanConfig {
+    /// Number of sites to open (K).
+    pub sites: usize,
+    /// Run the swap local search after greedy.
+    pub local_search: bool,
+    /// Subgradient iterations for the upper bound (0: only the trivial bound).
+    pub lagrangian_iterations: u32,
+    /// Branch-and-bound nodes allowed on small instances (0: never).
+    pub exact_node_limit: u64,
+    /// Instances with more useful candidates than this skip branch and bound.
+    pub exact_max_candidates: usize,
+}
+
+impl PlanConfig {
+    /// Defaults for opening `sites` sites.
+    pub fn new(sites: usize) -> PlanConfig {
+        PlanConfig {
+            sites,
+            local_search: true,
+            lagrangian_iterations: 300,
+            exact_node_limit: 2_000_000,
+            exact_max_candidates: 300,
+        }
+    }
+}
+
+/// The chosen sites and how good they are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Candidate indices, ascending. Fewer than K when more sites would add nothing.
+    pub sites: Vec<u32>,
+    /// Weight covered by the sites (exact recount).
+    pub objective: f64,
+    /// No plan of K sites covers more than this.
+    pub upper_bound: f64,
+    /// `(upper_bound − objective) / upper_bound`, 0 when proven optimal or nothing to cover.
+    pub gap: f64,
+    pub proven_optimal: bool,
+    /// What plain greedy covered, for comparison.
+    pub greedy_objective: f64,
+    pub total_weight: f64,
+    /// Weight that at least one candidate covers.
+    pub coverable_weight: f64,
+    pub swaps: u64,
+    pub lagrangian_iterations: u32,
+    pub exact_nodes: u64,
+}
+
+fn check_problem(weights: &[f64], lists: &CoverageLists) -> Result<(), RoutingError> {
+    if weights.len() != lists.demand_count() {
+        return Err(RoutingError::InvalidParameter(format!(
+            "需求点权重 {} 个，覆盖关系中的需求点 {} 个，数量不一致",
+            weights.len(),
+            lists.demand_count()
+        )));
+    }
+    if let Some(index) = weights.iter().position(|w| !(w.is_finite() && *w >= 0.0)) {
+        return Err(RoutingError::InvalidParameter(format!(
+            "第 {} 个需求点的权重 {} 无效：应为非负数",
+            index + 1,
+            weights[index]
+        )));
+    }
+    if weights.is_empty() {
+        return Err(RoutingError::EmptyInput { what: "需求点" });
+    }
+    if lists.candidate_count() == 0 {
+        return Err(RoutingError::EmptyInput {
+            what: "候选站址"
+        });
+    }
+    Ok(())
+}
+
+/// Covered weight of `sites`, counted from scratch (each demand point once, in index order).
+pub fn covered_weight(weights: &[f64], lists: &CoverageLists, sites: &[u32]) -> f64 {
+    let mut covered = vec![false; lists.demand_count()];
+    for &site in sites {
+        for &demand in lists.demand_of(site) {
+            covered[demand as usize] = true;
+        }
+    }
+    covered
+        .iter()
+        .zip(weights)
+        .filter(|(covered, _)| **covered)
+        .map(|(_, weight)| weight)
+        .sum()
+}
+
+fn all_integral(weights: &[f64]) -> bool {
+    weights.iter().all(|w| w.fract() == 0.0 && *w < 9.0e15)
+}
+
+/// Chooses up to `config.sites` candidates maximising the covered weight.
+pub fn plan_sites(
+    weights: &[f64],
+    lists: &CoverageLists,
+    config: &PlanConfig,
+) -> Result<Plan, RoutingError> {
+    check_problem(weights, lists)?;
+    let total_weight: f64 = weights.iter().sum();
+    let coverable_weight: f64 = (0..lists.demand_count() as u32)
+        .filter(|&demand| !lists.candidates_of(demand).is_empty())
+        .map(|demand| weights[demand as usize])
+        .sum();
+    let sites = config.sites.min(lists.candidate_count());
+    let tolerance = 1e-9 * total_weight.max(1.0);
+    let integral = all_integral(weights);
+    // With integral weights no plan covers a fraction: round a bound down (with slack for
+    // floating-point sums).
+    let floor = |bound: f64| {
+        if integral {
+            (bound + 1e-6 * (1.0 + bound.abs() * 1e-9)).floor()
+        } else {
+            bound
+        }
+    };
+
+    let mut state = CoverState::new(lists, weights);
+    greedy::greedy(&mut state, sites, |_| false);
+    let greedy_objective = covered_weight(weights, lists, &state.open);
+    let mut swaps = 0u64;
+    if config.local_search {
+        swaps += local_search::improve_by_swaps(&mut state, tolerance, usize::MAX) as u64;
+    }
+    let mut best_sites = state.open.clone();
+    let mut best_value = covered_weight(weights, lists, &best_sites);
+
+    let mut upper_bound = coverable_weight;
+    let mut lagrangian_iterations = 0;
+    if sites == 0 {
+        upper_bound = 0.0;
+    } else if config.lagrangian_iterations > 0 && floor(upper_bound) > best_value + tolerance {
+        let outcome = lagrangian::lagrangian_bound(
+            lists,
+            weights,
+            sites,
+            best_value,
+            floor,
+            lagrangian::LagrangianSettings {
+                max_iterations: config.lagrangian_iterations,
+                min_step_scale: 0.005,
+                patience: 20,
+            },
+        );
+        lagrangian_iterations = outcome.iterations;
+        upper_bound = upper_bound.min(outcome.upper_bound);
+        if !outcome.best_sites.is_empty() && outcome.best_sites != best_sites {
+            let mut other = CoverState::with_sites(lists, weights, &outcome.best_sites);
+            if config.local_search {
+                swaps += local_search::improve_by_swaps(&mut other, tolerance, usize::MAX) as u64;
+            }
+            let value = covered_weight(weights, lists, &other.open);
+            if value > best_value + tolerance {
+                best_value = value;
+                best_sites = other.open.clone();
+            }
+        }
+    }
+
+    let mut proven_optimal = floor(upper_bound) <= best_value + tolerance;
+    let mut exact_nodes = 0;
+    let useful_candidates = (0..lists.candidate_count() as u32)
+        .filter(|&site| !lists.demand_of(site).is_empty())
+        .count();
+    if !proven_optimal
+        && config.exact_node_limit > 0
+        && useful_candidates <= config.exact_max_candidates
+    {
+        let mut empty = CoverState::new(lists, weights);
+        let outcome =
+            exact::branch_and_bound(&mut empty, sites, best_value, config.exact_node_limit);
+        exact_nodes = outcome.nodes;
+        if let Some((sites, _)) = outcome.improved {
+            best_value = covered_weight(weights, lists, &sites);
+            best_sites = sites;
+        }
+        if outcome.complete {
+            proven_optimal = true;
+        }
+    }
+    if proven_optimal {
+        upper_bound = best_value;
+    } else {
+        upper_bound = floor(upper_bound).max(best_value);
+    }
+    best_sites.sort_unstable();
+    Ok(Plan {
+        sites: best_sites,
+        objective: best_value,
+        upper_bound,
+        gap: if upper_bound > 0.0 {
+            ((upper_bound - best_value) / upper_bound).max(0.0)
+        } else {
+            0.0
+        },
+        proven_optimal,
+        greedy_objective,
+        total_weight,
+        coverable_weight,
+        swaps,
+        lagrangian_iterations,
+        exact_nodes,
+    })
+}
+
+/// The set-covering variant's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetCoverPlan {
+    /// Candidate indices, ascending.
+    pub sites: Vec<u32>,
+    pub covered_weight: f64,
+    pub target_weight: f64,
+    pub total_weight: f64,
+    /// Whether the target was reached (it cannot be when too much demand is beyond every
+    /// candidate's reach).
+    pub reached: bool,
+    /// No plan with fewer sites than this reaches the target.
+    pub lower_bound_sites: u64,
+    /// `sites.len() == lower_bound_sites`.
+    pub proven_minimal: bool,
+}
+
+/// The fewest sites whose covered weight reaches `target_share` (0–1] of the total weight.
+pub fn fewest_sites(
+    weights: &[f64],
+    lists: &CoverageLists,
+    target_share: f64,
+    config: &PlanConfig,
+) -> Result<SetCoverPlan, RoutingError> {
+    check_problem(weights, lists)?;
+    if !(target_share > 0.0 && target_share <= 1.0) {
+        return Err(RoutingError::InvalidParameter(format!(
+            "目标覆盖比例 {target_share} 无效：应在 0 到 1 之间（不含 0）"
+        )));
+    }
+    let total_weight: f64 = weights.iter().sum();
+    let tolerance = 1e-9 * total_weight.max(1.0);
+    let target_weight = target_share * total_weight;
+    let reached = |value: f64| value + tolerance >= target_weight;
+
+    let mut state = CoverState::new(lists, weights);
+    greedy::greedy(&mut state, lists.candidate_count(), |state| {
+        reached(state.covered)
+    });
+    let mut sites = state.open.clone();
+    let mut covered = covered_weight(weights, lists, &sites);
+    // A lower bound from stand-alone weights: k sites never cover more than the k largest.
+    let mut standalone: Vec<f64> = (0..lists.candidate_count() as u32)
+        .map(|site| {
+            lists
+                .demand_of(site)
+                .iter()
+                .map(|&d| weights[d as usize])
+                .sum()
+        })
+        .collect();
+    standalone.sort_by(|a, b| b.total_cmp(a));
+    let mut running = 0.0;
+    let mut lower_bound_sites = standalone.len() as u64 + 1;
+    for (count, value) in standalone.iter().enumerate() {
+        running += value;
+        if reached(running) {
+            lower_bound_sites = count as u64 + 1;
+            break;
+        }
+    }
+    if !reached(covered) {
+        sites.sort_unstable();
+        return Ok(SetCoverPlan {
+            sites,
+            covered_weight: covered,
+            target_weight,
+            total_weight,
+            reached: false,
+            lower_bound_sites,
+            proven_minimal: false,
+        });
+    }
+    // Try one site fewer while the maximal-covering planner still reaches the target; stop
+    // when it cannot, and use its upper bound to prove that nothing smaller can.
+    while sites.len() as u64 > lower_bound_sites {
+        let smaller = sites.len() - 1;
+        let plan = plan_sites(
+            weights,
+            lists,
+            &PlanConfig {
+                sites: smaller,
+                ..config.clone()
+            },
+        )?;
+        if reached(plan.objective) {
+            sites = plan.sites;
+            covered = plan.objective;
+            continue;
+        }
+        if !reached(plan.upper_bound) {
+            lower_bound_sites = lower_bound_sites.max(sites.len() as u64);
+        }
+        break;
+    }
+    sites.sort_unstable();
+    Ok(SetCoverPlan {
+        proven_minimal: sites.len() as u64 <= lower_bound_sites,
+        sites,
+        covered_weight: covered,
+        target_weight,
+        total_weight,
+        reached: true,
+        lower_bound_sites,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::distance_squared;
+    use proptest::prelude::*;
+
+    /// Every subset of exactly `min(sites, m)` candidates; the best covered weight.
+    fn brute_force(weights: &[f64], lists: &[Vec<u32>], sites: usize) -> f64 {
+        let m = lists.len();
+        let k = sites.min(m);
+        let mut best = 0.0f64;
+        for mask in 0u32..(1 << m) {
+            if mask.count_ones() as usize != k {
+                continue;
+            }
+            let mut covered = vec![false; weights.len()];
+            for (site, list) in lists.iter().enumerate() {
+                if mask & (1 << site) != 0 {
+                    for &d in list {
+                        covered[d as usize] = true;
+                    }
+                }
+            }
+            let value: f64 = (0..weights.len())
+                .filter(|&d| covered[d])
+                .map(|d| weights[d])
+                .sum();
+            best = best.max(value);
+        }
+        best
+    }
+
+    fn tiny_instance() -> impl Strategy<Value = (Vec<f64>, Vec<Vec<u32>>, usize)> {
+        (1usize..14, 1usize..9).prop_flat_map(|(n, m)| {
+            (
+                prop::collection::vec(prop_oneof![0u32..20, 0u32..3].prop_map(f64::from), n),
+                prop::collection::vec(prop::collection::vec(0..n as u32, 0..6), m),
+                0usize..5,
+            )
+        })
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn tiny_instances_reach_the_brute_force_optimum((weights, raw, sites) in tiny_instance()) {
+            let lists = CoverageLists::from_candidate_lists(weights.len(), &raw).unwrap();
+            let plan = plan_sites(&weights, &lists, &PlanConfig::new(sites)).unwrap();
+            let optimum = brute_force(&weights, &raw, sites);
+            prop_assert!(close(plan.objective, optimum), "{} vs {}", plan.objective, optimum);
+            prop_assert!(plan.proven_optimal);
+            prop_assert!(plan.sites.len() <= sites);
+            prop_assert!(close(plan.upper_bound, plan.objective));
+        }
+
+        #[test]
+        fn the_lagrangian_bound_never_cuts_below_the_optimum((weights, raw, sites) in tiny_instance()) {
+            let lists = CoverageLists::from_candidate_lists(weights.len(), &raw).unwrap();
+            let config = PlanConfig { exact_node_limit: 0, ..PlanConfig::new(sites) };
+            let plan = plan_sites(&weights, &lists, &config).unwrap();
+            let optimum = brute_force(&weights, &raw, sites);
+            prop_assert!(plan.upper_bound + 1e-9 >= optimum, "bound {} < optimum {}", plan.upper_bound, optimum);
+            prop_assert!(plan.objective <= optimum + 1e-9);
+            prop_assert!(plan.objective + 1e-9 >= plan.greedy_objective);
+            prop_assert!(plan.proven_optimal == close(plan.objective, plan.upper_bound));
+        }
+
+        #[test]
+        fn the_objective_equals_a_recount_of_the_chosen_sites(
+            demand in prop::collection::vec((0.0..5000.0f64, 0.0..5000.0f64, 0.0..100.0f64), 1..300),
+            candidates in prop::collection::vec((0.0..5000.0f64, 0.0..5000.0f64), 1..60),
+            sites in 1usize..8,
+            radius in 100.0..1200.0f64,
+        ) {
+            let demand_xy: Vec<[f64; 2]> = demand.iter().map(|&(x, y, _)| [x, y]).collect();
+            let weights: Vec<f64> = demand.iter().map(|&(_, _, w)| w).collect();
+            let candidate_xy: Vec<[f64; 2]> = candidates.iter().map(|&(x, y)| [x, y]).collect();
+            let lists = CoverageLists::euclidean(&demand_xy, &candidate_xy, radius).unwrap();
+            let config = PlanConfig { exact_node_limit: 0, ..PlanConfig::new(sites) };
+            let plan = plan_sites(&weights, &lists, &config).unwrap();
+            // Independent recount straight from the coordinates.
+            let recount: f64 = (0..demand_xy.len())
+                .filter(|&d| plan.sites.iter().any(|&s| {
+                    distance_squared(demand_xy[d], candidate_xy[s as usize]) <= radius * radius
+                }))
+                .map(|d| weights[d])
+                .sum();
+            prop_assert!(close(plan.objective, recount), "{} vs {}", plan.objective, recount);
+            prop_assert!(plan.upper_bound + 1e-9 >= plan.objective);
+            prop_assert!(plan.objective + 1e-9 >= plan.greedy_objective);
+            prop_assert!(plan.sites.len() <= sites);
+        }
+
+        #[test]
+        fn the_fewest_sites_reach_the_target_and_never_beat_brute_force(
+            (weights, raw, _) in tiny_instance(),
+            share in 0.1..1.0f64,
+        ) {
+            let lists = CoverageLists::from_candidate_lists(weights.len(), &raw).unwrap();
+            prop_assume!(weights.iter().sum::<f64>() > 0.0);
+            let result = fewest_sites(&weights, &lists, share, &PlanConfig::new(0)).unwrap();
+            let target = share * weights.iter().sum::<f64>();
+            let minimum = (0..=raw.len())
+                .find(|&k| brute_force(&weights, &raw, k) + 1e-9 >= target);
+            match minimum {
+                None => prop_assert!(!result.reached),
+                Some(minimum) => {
+                    prop_assert!(result.reached);
+                    prop_assert!(result.covered_weight + 1e-9 >= target);
+                    prop_assert!(close(result.covered_weight, covered_weight(&weights, &lists, &result.sites)));
+                    prop_assert!(result.sites.len() >= minimum);
+                    prop_assert!(result.lower_bound_sites as usize <= minimum);
+                    // Tiny instances are solved exactly at every size tried.
+                    prop_assert_eq!(result.sites.len(), minimum);
+                    prop_assert!(result.proven_minimal);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_clustered_instance_gets_a_small_gap() {
+        // 2,000 demand points around 30 villages, 200 candidates, 10 sites, radius 1,250 m.
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let villages: Vec<[f64; 2]> = (0..30)
+            .map(|_| [next() * 30_000.0, next() * 30_000.0])
+            .collect();
+        let mut demand = Vec::new();
+        let mut weights = Vec::new();
+        for i in 0..2_000 {
+            let village = villages[i % villages.len()];
+            demand.push([
+                village[0] + (next() - 0.5) * 3_000.0,
+                village[1] + (next() - 0.5) * 3_000.0,
+            ]);
+            weights.push((1.0 + next() * 50.0).round());
+        }
+        let candidates: Vec<[f64; 2]> = (0..200)
+            .map(|_| [next() * 30_000.0, next() * 30_000.0])
+            .collect();
+        let lists = CoverageLists::euclidean(&demand, &candidates, 1_250.0).unwrap();
+        let plan = plan_sites(&weights, &lists, &PlanConfig::new(10)).unwrap();
+        assert!(plan.objective >= plan.greedy_objective);
+        assert!(plan.gap < 0.05, "{plan:?}");
+        assert_eq!(
+            plan.objective,
+            covered_weight(&weights, &lists, &plan.sites)
+        );
+    }
+
+    #[test]
+    fn bad_inputs_are_refused_in_chinese() {
+        let lists = CoverageLists::from_candidate_lists(2, &[vec![0]]).unwrap();
+        let error = plan_sites(&[1.0, f64::NAN], &lists, &PlanConfig::new(1)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "参数无效：第 2 个需求点的权重 NaN 无效：应为非负数"
+        );
+        let none = CoverageLists::from_candidate_lists(2, &[]).unwrap();
+        let error = plan_sites(&[1.0, 1.0], &none, &PlanConfig::new(1)).unwrap_err();
+        assert_eq!(error.to_string(), "候选站址为空：没有任何数据行");
+    }
+}
