@@ -8,8 +8,9 @@
 //! `L(λ) = Σ_d max(0, w_d − λ_d) + (sum of the p largest v_j)`, where `v_j = Σ_{d ∈ N(j)} λ_d`,
 //!
 //! and `L(λ)` bounds the optimum from above for every `λ ≥ 0` (the relaxed problem has the
-//! integrality property, so the best such bound equals the LP relaxation's). Subgradient steps
-//! `λ_d ← clamp(λ_d − t·(y_d − Σ_{j∈X} a_dj), 0, w_d)` with Polyak steps
+//! integrality property, so the best such bound equals the LP relaxation's). `L` falls along
+//! `g_d = y_d − Σ_{j∈X} a_dj` (wanted but uncovered demand raises its multiplier, demand
+//! covered twice lowers it): steps `λ_d ← clamp(λ_d + t·g_d, 0, w_d)` with Polyak steps
 //! `t = θ·(L − LB)/‖g‖²` lower it; θ halves when the bound stalls. Each iteration's sites `X`
 //! (the p largest `v_j`) are a feasible plan, recounted and kept when better than the
 //! incumbent. The sum over candidates — the bulk of the work — runs on rayon.
@@ -38,13 +39,14 @@ pub(crate) struct LagrangianOutcome {
     pub iterations: u32,
 }
 
-/// Runs the subgradient loop. `lower_bound` is the incumbent's covered weight; `bound_floor`
+/// Runs the subgradient loop from the `incumbent` plan. `lower_bound` is its covered weight; `bound_floor`
 /// turns a bound into the best value an integral-weight plan could have (identity for real
 /// weights), so the loop stops as soon as the incumbent is proven optimal.
 pub(crate) fn lagrangian_bound(
     lists: &CoverageLists,
     weights: &[f64],
     sites: usize,
+    incumbent: &[u32],
     lower_bound: f64,
     bound_floor: impl Fn(f64) -> f64,
     settings: LagrangianSettings,
@@ -77,7 +79,16 @@ pub(crate) fn lagrangian_bound(
     }
     let mut lower_bound = lower_bound;
     // Start halfway: λ = w/2 bounds better than either end of the box on typical instances.
-    let mut multipliers: Vec<f64> = weights.iter().map(|&w| w * 0.5).collect();
+    // Start from the incumbent, as the LP's complementary slackness suggests: demand it leaves
+    // uncovered at λ = w (an optimal dual has λ_d = w_d wherever y_d = 0), covered demand
+    // halfway. The first bound is then at most the incumbent plus the p largest marginal
+    // gains, already far below the trivial one.
+    let mut multipliers: Vec<f64> = weights.to_vec();
+    for &site in incumbent {
+        for &demand in lists.demand_of(site) {
+            multipliers[demand as usize] = weights[demand as usize] * 0.5;
+        }
+    }
     let mut values = vec![0.0f64; candidate_count];
     let mut order: Vec<u32> = (0..candidate_count as u32).collect();
     let mut count = vec![0u32; demand_count];
@@ -164,7 +175,7 @@ pub(crate) fn lagrangian_bound(
             let wanted = (weights[demand] > multipliers[demand]) as i64;
             let gradient = (wanted - count[demand] as i64) as f64;
             multipliers[demand] =
-                (multipliers[demand] - step * gradient).clamp(0.0, weights[demand]);
+                (multipliers[demand] + step * gradient).clamp(0.0, weights[demand]);
         }
         for &site in &order[..sites] {
             for &demand in lists.demand_of(site) {
