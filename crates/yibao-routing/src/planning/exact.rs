@@ -1,10 +1,18 @@
-//! Exact branch and bound for small instances, so they end with a proven optimum.
+//! Exact branch and bound, so instances small enough (after reduced-cost fixing) end with a
+//! proven optimum.
 //!
-//! Candidates are branched on in order of decreasing stand-alone weight, "open" before
-//! "closed". The bound at a node is the covered weight so far plus the largest remaining
-//! marginal gains, one per site still to open — valid because coverage is submodular (a gain
-//! only shrinks as other sites open). The incumbent from the heuristics prunes from the
-//! start; a node limit keeps the search bounded, and a search that hits it proves nothing.
+//! Candidates are branched on, "open" before "closed", in order of decreasing Lagrangian value
+//! `v_j` when the relaxation's multipliers are known (else of stand-alone weight). Two upper
+//! bounds prune a node, the cheap one first:
+//!
+//! - the Lagrangian bound with the root's multipliers, `base + Σ_{open} v_j` plus the largest
+//!   `v` among the undecided, one per site still to open — O(1) per node with prefix sums,
+//!   because the undecided are a suffix of the order;
+//! - the covered weight so far plus the largest remaining marginal gains — valid because
+//!   coverage is submodular (a gain only shrinks as other sites open).
+//!
+//! The incumbent prunes from the start, and with integral weights a plan must beat it by one
+//! whole unit. A node limit keeps the search bounded; a search that hits it proves nothing.
 
 use crate::planning::state::CoverState;
 
@@ -18,9 +26,22 @@ pub(crate) struct ExactOutcome {
     pub nodes: u64,
 }
 
+/// The relaxation at the root: `L = base + Σ_{j open} v_j` for any plan.
+#[derive(Debug, Clone)]
+pub(crate) struct LagrangianValues {
+    pub base: f64,
+    /// `v_j` per candidate.
+    pub values: Vec<f64>,
+}
+
 struct Search<'s, 'a> {
     state: &'s mut CoverState<'a>,
     order: Vec<u32>,
+    /// `prefix[k]` = Σ of `v` over `order[..k]` (all zero without multipliers).
+    prefix: Vec<f64>,
+    lagrangian: Option<LagrangianValues>,
+    /// `base + Σ v` over the open sites.
+    open_value: f64,
     sites: usize,
     best_value: f64,
     best_sites: Option<Vec<u32>>,
@@ -28,31 +49,62 @@ struct Search<'s, 'a> {
     node_limit: u64,
     aborted: bool,
     tolerance: f64,
+    /// A plan must beat the best by this much to count (1 for integral weights).
+    min_improvement: f64,
     gains: Vec<f64>,
 }
 
-/// Searches for a plan covering more than `incumbent` with at most `sites` sites.
+/// Searches for a plan covering at least `incumbent + min_improvement` with at most `sites`
+/// sites in all: those already open in `state` plus some of `free`.
 pub(crate) fn branch_and_bound(
     state: &mut CoverState<'_>,
+    free: &[u32],
     sites: usize,
     incumbent: f64,
+    min_improvement: f64,
     node_limit: u64,
+    lagrangian: Option<LagrangianValues>,
 ) -> ExactOutcome {
     let total: f64 = state.weights.iter().sum();
-    let mut order: Vec<u32> = (0..state.lists.candidate_count() as u32)
-        .filter(|&site| !state.lists.demand_of(site).is_empty())
+    let mut order: Vec<u32> = free
+        .iter()
+        .copied()
+        .filter(|&site| !state.is_open[site as usize] && state.gain(site) > 0.0)
         .collect();
-    let standalone: Vec<f64> = (0..state.lists.candidate_count() as u32)
-        .map(|site| state.gain(site))
-        .collect();
-    order.sort_by(|&a, &b| {
-        standalone[b as usize]
-            .total_cmp(&standalone[a as usize])
-            .then(a.cmp(&b))
-    });
+    let key: Vec<f64> = match &lagrangian {
+        Some(relaxation) => relaxation.values.clone(),
+        // Gains given the sites already open, so fixed-open sites shape the order.
+        None => (0..state.lists.candidate_count() as u32)
+            .map(|site| {
+                if state.is_open[site as usize] {
+                    0.0
+                } else {
+                    state.gain(site)
+                }
+            })
+            .collect(),
+    };
+    order.sort_by(|&a, &b| key[b as usize].total_cmp(&key[a as usize]).then(a.cmp(&b)));
+    let mut prefix = Vec::with_capacity(order.len() + 1);
+    prefix.push(0.0);
+    let mut open_value = 0.0;
+    if let Some(relaxation) = &lagrangian {
+        for &site in &order {
+            prefix.push(prefix.last().unwrap() + relaxation.values[site as usize]);
+        }
+        open_value = relaxation.base
+            + state
+                .open
+                .iter()
+                .map(|&site| relaxation.values[site as usize])
+                .sum::<f64>();
+    }
     let mut search = Search {
         state,
         order,
+        prefix,
+        lagrangian,
+        open_value,
         sites,
         best_value: incumbent,
         best_sites: None,
@@ -60,6 +112,7 @@ pub(crate) fn branch_and_bound(
         node_limit,
         aborted: false,
         tolerance: 1e-9 * total.max(1.0),
+        min_improvement,
         gains: Vec::new(),
     };
     search.branch(0);
@@ -71,6 +124,11 @@ pub(crate) fn branch_and_bound(
 }
 
 impl Search<'_, '_> {
+    /// Whether a bound leaves no room for a plan good enough to count.
+    fn hopeless(&self, bound: f64) -> bool {
+        bound < self.best_value + self.min_improvement - self.tolerance
+    }
+
     fn branch(&mut self, next: usize) {
         if self.aborted {
             return;
@@ -81,13 +139,20 @@ impl Search<'_, '_> {
             return;
         }
         let covered = self.state.covered;
-        if covered > self.best_value + self.tolerance {
+        if !self.hopeless(covered) {
             self.best_value = covered;
             self.best_sites = Some(self.state.open.clone());
         }
-        let remaining = self.sites - self.state.open.len();
+        let remaining = self.sites.saturating_sub(self.state.open.len());
         if remaining == 0 || next == self.order.len() {
             return;
+        }
+        if self.lagrangian.is_some() {
+            let take = remaining.min(self.order.len() - next);
+            let bound = self.open_value + self.prefix[next + take] - self.prefix[next];
+            if self.hopeless(bound) {
+                return;
+            }
         }
         // Bound: covered + the `remaining` largest marginal gains among the undecided.
         self.gains.clear();
@@ -106,13 +171,19 @@ impl Search<'_, '_> {
                 .select_nth_unstable_by(take - 1, |a, b| b.total_cmp(a));
         }
         let bound = covered + self.gains[..take].iter().sum::<f64>();
-        if bound <= self.best_value + self.tolerance {
+        if self.hopeless(bound) {
             return;
         }
         let site = self.order[next];
+        let value = self
+            .lagrangian
+            .as_ref()
+            .map_or(0.0, |relaxation| relaxation.values[site as usize]);
         if self.state.gain(site) > 0.0 {
             self.state.open_site(site);
+            self.open_value += value;
             self.branch(next + 1);
+            self.open_value -= value;
             self.state.close_site(site);
         }
         self.branch(next + 1);

@@ -18,6 +18,7 @@
 use rayon::prelude::*;
 
 use crate::planning::CoverageLists;
+use crate::planning::exact::LagrangianValues;
 
 /// Settings of the subgradient loop.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +38,8 @@ pub(crate) struct LagrangianOutcome {
     pub best_sites: Vec<u32>,
     pub best_value: f64,
     pub iterations: u32,
+    /// The multipliers that gave `upper_bound` (empty when no iteration ran).
+    pub multipliers: Vec<f64>,
 }
 
 /// Runs the subgradient loop from the `incumbent` plan. `lower_bound` is its covered weight; `bound_floor`
@@ -66,6 +69,7 @@ pub(crate) fn lagrangian_bound(
         best_sites: Vec::new(),
         best_value: f64::NEG_INFINITY,
         iterations: 0,
+        multipliers: Vec::new(),
     };
     if sites == 0 || candidate_count == 0 {
         outcome.upper_bound = 0.0;
@@ -78,7 +82,6 @@ pub(crate) fn lagrangian_bound(
         return outcome;
     }
     let mut lower_bound = lower_bound;
-    // Start halfway: λ = w/2 bounds better than either end of the box on typical instances.
     // Start from the incumbent, as the LP's complementary slackness suggests: demand it leaves
     // uncovered at λ = w (an optimal dual has λ_d = w_d wherever y_d = 0), covered demand
     // halfway. The first bound is then at most the incumbent plus the p largest marginal
@@ -123,6 +126,7 @@ pub(crate) fn lagrangian_bound(
         }
         if bound < outcome.upper_bound {
             outcome.upper_bound = bound;
+            outcome.multipliers.clone_from(&multipliers);
             stalled = 0;
         } else {
             stalled += 1;
@@ -184,4 +188,86 @@ pub(crate) fn lagrangian_bound(
         }
     }
     outcome
+}
+
+/// What reduced-cost fixing proved about any plan covering at least the threshold.
+#[derive(Debug, Clone)]
+pub(crate) enum Fixing {
+    /// No plan reaches the threshold.
+    NoneReaches,
+    /// Every plan reaching the threshold opens all of `open` and none of `closed`.
+    Fixed {
+        open: Vec<u32>,
+        closed: Vec<bool>,
+        /// The relaxation the fixing used, for bounds in branch and bound.
+        relaxation: Option<LagrangianValues>,
+    },
+}
+
+/// Reduced-cost fixing with the multipliers of the best bound. Forcing site `j` open in the
+/// relaxation swaps it for the p-th largest `v`; forcing an open one closed swaps in the
+/// (p+1)-th. When the bound after such a swap falls below `threshold`, every plan reaching
+/// `threshold` must keep `j` as the relaxation has it.
+pub(crate) fn fix_by_reduced_costs(
+    lists: &CoverageLists,
+    weights: &[f64],
+    multipliers: &[f64],
+    sites: usize,
+    threshold: f64,
+) -> Fixing {
+    let candidate_count = lists.candidate_count();
+    let mut base = 0.0;
+    for demand in 0..lists.demand_count() {
+        if !lists.candidates_of(demand as u32).is_empty() && weights[demand] > multipliers[demand] {
+            base += weights[demand] - multipliers[demand];
+        }
+    }
+    let values: Vec<f64> = (0..candidate_count as u32)
+        .into_par_iter()
+        .map(|site| {
+            lists
+                .demand_of(site)
+                .iter()
+                .map(|&d| multipliers[d as usize])
+                .sum()
+        })
+        .collect();
+    let mut order: Vec<u32> = (0..candidate_count as u32).collect();
+    order.sort_by(|&a, &b| {
+        values[b as usize]
+            .total_cmp(&values[a as usize])
+            .then(a.cmp(&b))
+    });
+    let sites = sites.min(candidate_count);
+    let bound = base
+        + order[..sites]
+            .iter()
+            .map(|&s| values[s as usize])
+            .sum::<f64>();
+    if bound < threshold {
+        return Fixing::NoneReaches;
+    }
+    let last_in = if sites > 0 {
+        values[order[sites - 1] as usize]
+    } else {
+        0.0
+    };
+    let first_out = order.get(sites).map_or(0.0, |&s| values[s as usize]);
+    let mut open = Vec::new();
+    let mut closed = vec![false; candidate_count];
+    for (rank, &site) in order.iter().enumerate() {
+        let value = values[site as usize];
+        if rank < sites {
+            if bound - value + first_out < threshold {
+                open.push(site);
+            }
+        } else if sites == 0 || bound - last_in + value < threshold {
+            closed[site as usize] = true;
+        }
+    }
+    Fixing::Fixed {
+        open,
+        closed,
+        relaxation: Some(LagrangianValues { base, values }),
+    }
 }

@@ -4,7 +4,8 @@
 //!
 //! [`plan_sites`] runs, in order: lazy greedy; swap local search from it; a Lagrangian
 //! relaxation giving an upper bound (and plans of its own, improved by the same local search);
-//! and, when a gap remains on a small instance, an exact branch and bound. It reports the
+//! and, when a gap remains, reduced-cost fixing with the best multipliers followed — when few
+//! candidates remain undecided — by an exact branch and bound. It reports the
 //! objective (always the exact recount of the chosen sites' covered weight), the upper bound
 //! and the gap; `proven_optimal` is set when the gap closed. With integral weights (people,
 //! cases) a bound below `objective + 1` already proves optimality.
@@ -36,7 +37,9 @@ pub struct PlanConfig {
     pub lagrangian_iterations: u32,
     /// Branch-and-bound nodes allowed on small instances (0: never).
     pub exact_node_limit: u64,
-    /// Instances with more useful candidates than this skip branch and bound.
+    /// Branch and bound runs only when at most this many candidates remain undecided after
+    /// reduced-cost fixing (its bounds are not re-optimised per node, so larger searches
+    /// rarely finish).
     pub exact_max_candidates: usize,
 }
 
@@ -47,8 +50,8 @@ impl PlanConfig {
             sites,
             local_search: true,
             lagrangian_iterations: 300,
-            exact_node_limit: 2_000_000,
-            exact_max_candidates: 300,
+            exact_node_limit: 200_000,
+            exact_max_candidates: 64,
         }
     }
 }
@@ -72,6 +75,9 @@ pub struct Plan {
     pub coverable_weight: f64,
     pub swaps: u64,
     pub lagrangian_iterations: u32,
+    /// Sites that reduced-cost fixing proved open / closed in any better plan.
+    pub fixed_open: u64,
+    pub fixed_closed: u64,
     pub exact_nodes: u64,
 }
 
@@ -158,6 +164,7 @@ pub fn plan_sites(
 
     let mut upper_bound = coverable_weight;
     let mut lagrangian_iterations = 0;
+    let mut multipliers = Vec::new();
     if sites == 0 {
         upper_bound = 0.0;
     } else if config.lagrangian_iterations > 0 && floor(upper_bound) > best_value + tolerance {
@@ -176,6 +183,7 @@ pub fn plan_sites(
         );
         lagrangian_iterations = outcome.iterations;
         upper_bound = upper_bound.min(outcome.upper_bound);
+        multipliers = outcome.multipliers;
         if !outcome.best_sites.is_empty() && outcome.best_sites != best_sites {
             let mut other = CoverState::with_sites(lists, weights, &outcome.best_sites);
             if config.local_search {
@@ -191,23 +199,56 @@ pub fn plan_sites(
 
     let mut proven_optimal = floor(upper_bound) <= best_value + tolerance;
     let mut exact_nodes = 0;
-    let useful_candidates = (0..lists.candidate_count() as u32)
-        .filter(|&site| !lists.demand_of(site).is_empty())
-        .count();
-    if !proven_optimal
-        && config.exact_node_limit > 0
-        && useful_candidates <= config.exact_max_candidates
-    {
-        let mut empty = CoverState::new(lists, weights);
-        let outcome =
-            exact::branch_and_bound(&mut empty, sites, best_value, config.exact_node_limit);
-        exact_nodes = outcome.nodes;
-        if let Some((sites, _)) = outcome.improved {
-            best_value = covered_weight(weights, lists, &sites);
-            best_sites = sites;
-        }
-        if outcome.complete {
-            proven_optimal = true;
+    let mut fixed_open = 0;
+    let mut fixed_closed = 0;
+    if !proven_optimal && config.exact_node_limit > 0 {
+        // A better plan must beat the incumbent by one whole unit when weights are integral.
+        let min_improvement = if integral { 1.0 } else { 2.0 * tolerance };
+        let threshold = best_value + min_improvement - tolerance;
+        let fixing = if multipliers.is_empty() {
+            lagrangian::Fixing::Fixed {
+                open: Vec::new(),
+                closed: vec![false; lists.candidate_count()],
+                relaxation: None,
+            }
+        } else {
+            lagrangian::fix_by_reduced_costs(lists, weights, &multipliers, sites, threshold)
+        };
+        match fixing {
+            lagrangian::Fixing::NoneReaches => proven_optimal = true,
+            lagrangian::Fixing::Fixed {
+                open,
+                closed,
+                relaxation,
+            } => {
+                fixed_open = open.len() as u64;
+                fixed_closed = closed.iter().filter(|&&c| c).count() as u64;
+                let free: Vec<u32> = (0..lists.candidate_count() as u32)
+                    .filter(|&site| {
+                        !closed[site as usize]
+                            && !open.contains(&site)
+                            && !lists.demand_of(site).is_empty()
+                    })
+                    .collect();
+                if free.len() <= config.exact_max_candidates {
+                    let mut state = CoverState::with_sites(lists, weights, &open);
+                    let outcome = exact::branch_and_bound(
+                        &mut state,
+                        &free,
+                        sites,
+                        best_value,
+                        min_improvement,
+                        config.exact_node_limit,
+                        relaxation,
+                    );
+                    exact_nodes = outcome.nodes;
+                    if let Some((sites, _)) = outcome.improved {
+                        best_value = covered_weight(weights, lists, &sites);
+                        best_sites = sites;
+                    }
+                    proven_optimal = outcome.complete;
+                }
+            }
         }
     }
     if proven_optimal {
@@ -231,6 +272,8 @@ pub fn plan_sites(
         coverable_weight,
         swaps,
         lagrangian_iterations,
+        fixed_open,
+        fixed_closed,
         exact_nodes,
     })
 }
@@ -374,12 +417,18 @@ mod tests {
         best
     }
 
+    /// Up to 20 demand points and 12 candidates; integral weights (people) or real ones.
     fn tiny_instance() -> impl Strategy<Value = (Vec<f64>, Vec<Vec<u32>>, usize)> {
-        (1usize..14, 1usize..9).prop_flat_map(|(n, m)| {
+        (1usize..20, 1usize..13, any::<bool>()).prop_flat_map(|(n, m, integral)| {
+            let weight = if integral {
+                prop_oneof![0u32..20, 0u32..3].prop_map(f64::from).boxed()
+            } else {
+                (0.0..10.0f64).boxed()
+            };
             (
-                prop::collection::vec(prop_oneof![0u32..20, 0u32..3].prop_map(f64::from), n),
-                prop::collection::vec(prop::collection::vec(0..n as u32, 0..6), m),
-                0usize..5,
+                prop::collection::vec(weight, n),
+                prop::collection::vec(prop::collection::vec(0..n as u32, 0..8), m),
+                0usize..6,
             )
         })
     }
