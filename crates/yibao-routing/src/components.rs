@@ -216,6 +216,55 @@ mod tests {
         .unwrap()
     }
 
+    proptest::proptest! {
+        #[test]
+        fn strong_components_are_the_classes_of_mutual_reachability(
+            node_count in 1usize..25,
+            raw_arcs in proptest::collection::vec((0u32..25, 0u32..25), 0..60),
+        ) {
+            let arcs: Vec<(u32, u32)> = raw_arcs
+                .into_iter()
+                .filter(|&(a, b)| (a as usize) < node_count && (b as usize) < node_count)
+                .collect();
+            let graph = graph(node_count, &arcs);
+            // Reachability by repeated relaxation (transitive closure).
+            let mut reach = vec![vec![false; node_count]; node_count];
+            for (node, row) in reach.iter_mut().enumerate() {
+                row[node] = true;
+            }
+            loop {
+                let mut changed = false;
+                for &(a, b) in &arcs {
+                    for from in 0..node_count {
+                        if reach[from][a as usize] && !reach[from][b as usize] {
+                            reach[from][b as usize] = true;
+                            changed = true;
+                        }
+                    }
+                }
+                if !changed {
+                    break;
+                }
+            }
+            let strong = Components::strong(&graph);
+            let weak = Components::weak(&graph);
+            for a in 0..node_count as u32 {
+                for b in 0..node_count as u32 {
+                    let (Some(ca), Some(cb)) = (strong.component_of(a), strong.component_of(b)) else {
+                        continue;
+                    };
+                    let mutual = reach[a as usize][b as usize] && reach[b as usize][a as usize];
+                    proptest::prop_assert_eq!(ca == cb, mutual, "nodes {} and {}", a, b);
+                    if ca == cb {
+                        proptest::prop_assert_eq!(weak.component_of(a), weak.component_of(b));
+                    }
+                }
+            }
+            let sizes = strong.sizes();
+            proptest::prop_assert!(sizes.windows(2).all(|pair| pair[0] >= pair[1]));
+        }
+    }
+
     #[test]
     fn a_one_way_loop_is_one_strong_component_and_a_dead_end_street_is_not() {
         // 0 → 1 → 2 → 0 is a loop; 2 → 3 leaves it without return; 4 is unused; 5 ↔ 6.

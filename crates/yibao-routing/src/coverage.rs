@@ -594,6 +594,94 @@ mod tests {
         assert_eq!(walking.points[0].minutes, Some(3.0));
     }
 
+    /// A walking street of five nodes 100 m apart along latitude 36° (72 s per segment).
+    fn street() -> (Graph, Vec<GeoPoint>) {
+        use crate::graph::{HighwayClass, ModeConfig, ModeSet, Oneway, RoadNetwork, RoadSegment};
+        let metres_per_degree = 111_195.08 * 36f64.to_radians().cos();
+        let positions: Vec<GeoPoint> = (0..5)
+            .map(|i| GeoPoint::new(120.0 + i as f64 * 100.0 / metres_per_degree, 36.0).unwrap())
+            .collect();
+        let segments = (0..4)
+            .map(|i| RoadSegment {
+                from: i,
+                to: i + 1,
+                length_m: 100.0,
+                highway: HighwayClass::Residential,
+                oneway: Oneway::No,
+                forbidden: ModeSet::EMPTY,
+            })
+            .collect();
+        let network = RoadNetwork::new((0..5).collect(), positions.clone(), segments).unwrap();
+        (Graph::build(&network, &ModeConfig::walk()), positions)
+    }
+
+    #[test]
+    fn access_legs_add_the_walk_to_and_from_the_road_when_asked() {
+        let (graph, positions) = street();
+        let prepared = CoverageNetwork::new(&graph, SnapConfig::default());
+        // The person stands 50 m north of node 0, the station on node 2 (200 m, 2.4 min).
+        let off_road = GeoPoint::new(positions[0].lon(), 36.0 + 50.0 / 111_195.08).unwrap();
+        let stations = [StationPlace {
+            id: "S".into(),
+            position: positions[2],
+            items: Vec::new(),
+        }];
+        let people = [PopulationPoint {
+            id: "P".into(),
+            position: off_road,
+            population: 7,
+        }];
+        let plain = prepared
+            .cover(&stations, &people, &CoverageConfig::default())
+            .unwrap();
+        assert_eq!(plain.points[0].minutes, Some(2.4));
+        let with_legs = CoverageConfig {
+            access_speed_kmh: Some(5.0),
+            ..CoverageConfig::default()
+        };
+        let legs = prepared.cover(&stations, &people, &with_legs).unwrap();
+        // + 50 m at 5 km/h = 36 s.
+        assert_eq!(legs.points[0].minutes, Some(3.0));
+        let tight = CoverageConfig {
+            minutes: 2.5,
+            ..with_legs
+        };
+        let outside = prepared.cover(&stations, &people, &tight).unwrap();
+        assert_eq!(outside.covered_population, 0);
+        assert_eq!(outside.total_population, 7);
+    }
+
+    #[test]
+    fn network_coverage_lists_hold_the_demand_within_the_time_budget() {
+        let (graph, positions) = street();
+        let prepared = CoverageNetwork::new(&graph, SnapConfig::default());
+        let far_away = GeoPoint::new(121.0, 36.0).unwrap();
+        let candidates = [
+            ("C0", positions[0]),
+            ("C4", positions[4]),
+            ("lost", far_away),
+        ];
+        let demand: Vec<(&str, GeoPoint)> = vec![
+            ("D0", positions[0]),
+            ("D1", positions[1]),
+            ("D2", positions[2]),
+            ("D3", positions[3]),
+            ("D4", positions[4]),
+            ("nowhere", far_away),
+        ];
+        let mut findings = Vec::new();
+        // 2.4 minutes = 144 s: two segments either way.
+        let lists = prepared
+            .coverage_lists(&candidates, &demand, 2.4, &mut findings)
+            .unwrap();
+        assert_eq!(lists.demand_of(0), &[0, 1, 2]);
+        assert_eq!(lists.demand_of(1), &[2, 3, 4]);
+        assert!(lists.demand_of(2).is_empty());
+        assert_eq!(lists.candidates_of(2), &[0, 1]);
+        let unsnapped: Vec<&str> = findings.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(unsnapped, vec!["lost", "nowhere"]);
+    }
+
     #[test]
     fn the_result_serialises_to_the_cli_contract() {
         let result = CoverageResult {
