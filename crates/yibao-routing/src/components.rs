@@ -235,9 +235,9 @@ mod tests {
             loop {
                 let mut changed = false;
                 for &(a, b) in &arcs {
-                    for from in 0..node_count {
-                        if reach[from][a as usize] && !reach[from][b as usize] {
-                            reach[from][b as usize] = true;
+                    for row in reach.iter_mut() {
+                        if row[a as usize] && !row[b as usize] {
+                            row[b as usize] = true;
                             changed = true;
                         }
                     }
