@@ -1,18 +1,12 @@
-//! Exact branch and bound, so instances small enough (after reduced-cost fixing) end with a
-//! proven optimum.
+//! Combinatorial branch and bound for tiny instances, used when no Lagrangian multipliers are
+//! at hand (the relaxation was switched off); otherwise `exact_lagrangian` searches.
 //!
-//! Candidates are branched on, "open" before "closed", in order of decreasing Lagrangian value
-//! `v_j` when the relaxation's multipliers are known (else of stand-alone weight). Two upper
-//! bounds prune a node, the cheap one first:
-//!
-//! - the Lagrangian bound with the root's multipliers, `base + Σ_{open} v_j` plus the largest
-//!   `v` among the undecided, one per site still to open — O(1) per node with prefix sums,
-//!   because the undecided are a suffix of the order;
-//! - the covered weight so far plus the largest remaining marginal gains — valid because
-//!   coverage is submodular (a gain only shrinks as other sites open).
-//!
-//! The incumbent prunes from the start, and with integral weights a plan must beat it by one
-//! whole unit. A node limit keeps the search bounded; a search that hits it proves nothing.
+//! Candidates are branched on, "open" before "closed", in order of decreasing marginal gain.
+//! The bound at a node is the covered weight so far plus the largest remaining marginal gains,
+//! one per site still to open — valid because coverage is submodular (a gain only shrinks as
+//! other sites open). The incumbent prunes from the start, and with integral weights a plan
+//! must beat it by one whole unit. A node limit keeps the search bounded; a search that hits
+//! it proves nothing.
 
 use crate::planning::state::CoverState;
 
@@ -26,22 +20,9 @@ pub(crate) struct ExactOutcome {
     pub nodes: u64,
 }
 
-/// The relaxation at the root: `L = base + Σ_{j open} v_j` for any plan.
-#[derive(Debug, Clone)]
-pub(crate) struct LagrangianValues {
-    pub base: f64,
-    /// `v_j` per candidate.
-    pub values: Vec<f64>,
-}
-
 struct Search<'s, 'a> {
     state: &'s mut CoverState<'a>,
     order: Vec<u32>,
-    /// `prefix[k]` = Σ of `v` over `order[..k]` (all zero without multipliers).
-    prefix: Vec<f64>,
-    lagrangian: Option<LagrangianValues>,
-    /// `base + Σ v` over the open sites.
-    open_value: f64,
     sites: usize,
     best_value: f64,
     best_sites: Option<Vec<u32>>,
@@ -63,7 +44,6 @@ pub(crate) fn branch_and_bound(
     incumbent: f64,
     min_improvement: f64,
     node_limit: u64,
-    lagrangian: Option<LagrangianValues>,
 ) -> ExactOutcome {
     let total: f64 = state.weights.iter().sum();
     let mut order: Vec<u32> = free
@@ -71,40 +51,20 @@ pub(crate) fn branch_and_bound(
         .copied()
         .filter(|&site| !state.is_open[site as usize] && state.gain(site) > 0.0)
         .collect();
-    let key: Vec<f64> = match &lagrangian {
-        Some(relaxation) => relaxation.values.clone(),
-        // Gains given the sites already open, so fixed-open sites shape the order.
-        None => (0..state.lists.candidate_count() as u32)
-            .map(|site| {
-                if state.is_open[site as usize] {
-                    0.0
-                } else {
-                    state.gain(site)
-                }
-            })
-            .collect(),
-    };
+    // Gains given the sites already open, so fixed-open sites shape the order.
+    let key: Vec<f64> = (0..state.lists.candidate_count() as u32)
+        .map(|site| {
+            if state.is_open[site as usize] {
+                0.0
+            } else {
+                state.gain(site)
+            }
+        })
+        .collect();
     order.sort_by(|&a, &b| key[b as usize].total_cmp(&key[a as usize]).then(a.cmp(&b)));
-    let mut prefix = Vec::with_capacity(order.len() + 1);
-    prefix.push(0.0);
-    let mut open_value = 0.0;
-    if let Some(relaxation) = &lagrangian {
-        for &site in &order {
-            prefix.push(prefix.last().unwrap() + relaxation.values[site as usize]);
-        }
-        open_value = relaxation.base
-            + state
-                .open
-                .iter()
-                .map(|&site| relaxation.values[site as usize])
-                .sum::<f64>();
-    }
     let mut search = Search {
         state,
         order,
-        prefix,
-        lagrangian,
-        open_value,
         sites,
         best_value: incumbent,
         best_sites: None,
@@ -147,13 +107,6 @@ impl Search<'_, '_> {
         if remaining == 0 || next == self.order.len() {
             return;
         }
-        if self.lagrangian.is_some() {
-            let take = remaining.min(self.order.len() - next);
-            let bound = self.open_value + self.prefix[next + take] - self.prefix[next];
-            if self.hopeless(bound) {
-                return;
-            }
-        }
         // Bound: covered + the `remaining` largest marginal gains among the undecided.
         self.gains.clear();
         for &site in &self.order[next..] {
@@ -175,15 +128,9 @@ impl Search<'_, '_> {
             return;
         }
         let site = self.order[next];
-        let value = self
-            .lagrangian
-            .as_ref()
-            .map_or(0.0, |relaxation| relaxation.values[site as usize]);
         if self.state.gain(site) > 0.0 {
             self.state.open_site(site);
-            self.open_value += value;
             self.branch(next + 1);
-            self.open_value -= value;
             self.state.close_site(site);
         }
         self.branch(next + 1);

@@ -18,7 +18,6 @@
 use rayon::prelude::*;
 
 use crate::planning::CoverageLists;
-use crate::planning::exact::LagrangianValues;
 
 /// Settings of the subgradient loop.
 #[derive(Debug, Clone, Copy)]
@@ -196,12 +195,7 @@ pub(crate) enum Fixing {
     /// No plan reaches the threshold.
     NoneReaches,
     /// Every plan reaching the threshold opens all of `open` and none of `closed`.
-    Fixed {
-        open: Vec<u32>,
-        closed: Vec<bool>,
-        /// The relaxation the fixing used, for bounds in branch and bound.
-        relaxation: Option<LagrangianValues>,
-    },
+    Fixed { open: Vec<u32>, closed: Vec<bool> },
 }
 
 /// Reduced-cost fixing with the multipliers of the best bound. Forcing site `j` open in the
@@ -265,9 +259,5 @@ pub(crate) fn fix_by_reduced_costs(
             closed[site as usize] = true;
         }
     }
-    Fixing::Fixed {
-        open,
-        closed,
-        relaxation: Some(LagrangianValues { base, values }),
-    }
+    Fixing::Fixed { open, closed }
 }

@@ -5,7 +5,8 @@
 //! [`plan_sites`] runs, in order: lazy greedy; swap local search from it; a Lagrangian
 //! relaxation giving an upper bound (and plans of its own, improved by the same local search);
 //! and, when a gap remains, reduced-cost fixing with the best multipliers followed — when few
-//! candidates remain undecided — by an exact branch and bound. It reports the
+//! candidates remain undecided — by a Lagrangian branch and bound that re-optimises the
+//! multipliers at every node (a plain combinatorial one when the relaxation is off). It reports the
 //! objective (always the exact recount of the chosen sites' covered weight), the upper bound
 //! and the gap; `proven_optimal` is set when the gap closed. With integral weights (people,
 //! cases) a bound below `objective + 1` already proves optimality.
@@ -14,6 +15,7 @@
 //! objective is the *newly* covered weight.
 
 mod exact;
+mod exact_lagrangian;
 mod greedy;
 mod lagrangian;
 mod lists;
@@ -35,12 +37,15 @@ pub struct PlanConfig {
     pub local_search: bool,
     /// Subgradient iterations for the upper bound (0: only the trivial bound).
     pub lagrangian_iterations: u32,
-    /// Branch-and-bound nodes allowed on small instances (0: never).
+    /// Branch-and-bound nodes allowed (0: never branch). Each node of the Lagrangian search
+    /// costs about 20 subgradient steps.
     pub exact_node_limit: u64,
     /// Branch and bound runs only when at most this many candidates remain undecided after
-    /// reduced-cost fixing (its bounds are not re-optimised per node, so larger searches
-    /// rarely finish).
+    /// reduced-cost fixing at the root.
     pub exact_max_candidates: usize,
+    /// Caps the branch-and-bound work on large instances: nodes × steps per node × (demand
+    /// points + coverage pairs) stays under this (about a second or two of one core).
+    pub exact_work_limit: u64,
 }
 
 impl PlanConfig {
@@ -50,8 +55,9 @@ impl PlanConfig {
             sites,
             local_search: true,
             lagrangian_iterations: 300,
-            exact_node_limit: 200_000,
-            exact_max_candidates: 64,
+            exact_node_limit: 2_000,
+            exact_max_candidates: 200,
+            exact_work_limit: 2_000_000_000,
         }
     }
 }
@@ -80,6 +86,9 @@ pub struct Plan {
     pub fixed_closed: u64,
     pub exact_nodes: u64,
 }
+
+/// Subgradient steps per branch-and-bound node.
+const STEPS_PER_NODE: u32 = 20;
 
 fn check_problem(weights: &[f64], lists: &CoverageLists) -> Result<(), RoutingError> {
     if weights.len() != lists.demand_count() {
@@ -209,18 +218,13 @@ pub fn plan_sites(
             lagrangian::Fixing::Fixed {
                 open: Vec::new(),
                 closed: vec![false; lists.candidate_count()],
-                relaxation: None,
             }
         } else {
             lagrangian::fix_by_reduced_costs(lists, weights, &multipliers, sites, threshold)
         };
         match fixing {
             lagrangian::Fixing::NoneReaches => proven_optimal = true,
-            lagrangian::Fixing::Fixed {
-                open,
-                closed,
-                relaxation,
-            } => {
+            lagrangian::Fixing::Fixed { open, closed } => {
                 fixed_open = open.len() as u64;
                 fixed_closed = closed.iter().filter(|&&c| c).count() as u64;
                 let free: Vec<u32> = (0..lists.candidate_count() as u32)
@@ -231,22 +235,47 @@ pub fn plan_sites(
                     })
                     .collect();
                 if free.len() <= config.exact_max_candidates {
-                    let mut state = CoverState::with_sites(lists, weights, &open);
-                    let outcome = exact::branch_and_bound(
-                        &mut state,
-                        &free,
-                        sites,
-                        best_value,
-                        min_improvement,
-                        config.exact_node_limit,
-                        relaxation,
-                    );
-                    exact_nodes = outcome.nodes;
-                    if let Some((sites, _)) = outcome.improved {
+                    let work_per_node =
+                        STEPS_PER_NODE as u64 * (lists.demand_count() + lists.pair_count()) as u64;
+                    let node_limit = config
+                        .exact_node_limit
+                        .min(config.exact_work_limit / work_per_node.max(1));
+                    let outcome = if !multipliers.is_empty() {
+                        let outcome = exact_lagrangian::lagrangian_branch_and_bound(
+                            exact_lagrangian::SearchStart {
+                                lists,
+                                weights,
+                                sites,
+                                multipliers: multipliers.clone(),
+                                forced_open: &open,
+                                forced_closed: &closed,
+                                incumbent: best_value,
+                                min_improvement,
+                                node_limit,
+                                steps_per_node: STEPS_PER_NODE,
+                            },
+                        );
+                        (outcome.improved, outcome.complete, outcome.nodes)
+                    } else {
+                        // The combinatorial search's nodes are cheap; it gets the plain limit.
+                        let mut state = CoverState::with_sites(lists, weights, &open);
+                        let outcome = exact::branch_and_bound(
+                            &mut state,
+                            &free,
+                            sites,
+                            best_value,
+                            min_improvement,
+                            config.exact_node_limit,
+                        );
+                        (outcome.improved, outcome.complete, outcome.nodes)
+                    };
+                    let (improved, complete, nodes) = outcome;
+                    exact_nodes = nodes;
+                    if let Some((sites, _)) = improved {
                         best_value = covered_weight(weights, lists, &sites);
                         best_sites = sites;
                     }
-                    proven_optimal = outcome.complete;
+                    proven_optimal = complete;
                 }
             }
         }
@@ -452,6 +481,22 @@ mod tests {
         }
 
         #[test]
+        fn tiny_instances_reach_the_optimum_without_the_relaxation_too(
+            (weights, raw, sites) in tiny_instance(),
+        ) {
+            let lists = CoverageLists::from_candidate_lists(weights.len(), &raw).unwrap();
+            let config = PlanConfig {
+                lagrangian_iterations: 0,
+                exact_node_limit: 1_000_000,
+                ..PlanConfig::new(sites)
+            };
+            let plan = plan_sites(&weights, &lists, &config).unwrap();
+            let optimum = brute_force(&weights, &raw, sites);
+            prop_assert!(close(plan.objective, optimum), "{} vs {}", plan.objective, optimum);
+            prop_assert!(plan.proven_optimal);
+        }
+
+        #[test]
         fn the_lagrangian_bound_never_cuts_below_the_optimum((weights, raw, sites) in tiny_instance()) {
             let lists = CoverageLists::from_candidate_lists(weights.len(), &raw).unwrap();
             let config = PlanConfig { exact_node_limit: 0, ..PlanConfig::new(sites) };
@@ -516,36 +561,72 @@ mod tests {
         }
     }
 
+    /// Shaped like the benchmark generator (`shared/peers/gen_instance.py`): a 30 km square,
+    /// 70% of demand around 60 villages (σ 400 m), 10% around a town (σ 1.5 km), 20% uniform,
+    /// lognormal integral weights, uniform candidates, radius 1,250 m; a small xorshift keeps
+    /// it deterministic.
+    fn clustered_instance(
+        seed: u64,
+        demand_count: usize,
+        candidate_count: usize,
+    ) -> (Vec<f64>, CoverageLists) {
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut uniform = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        };
+        let normal = move |uniform: &mut dyn FnMut() -> f64| {
+            (-2.0 * uniform().ln()).sqrt() * (2.0 * std::f64::consts::PI * uniform()).cos()
+        };
+        const SIDE: f64 = 30_000.0;
+        let villages: Vec<[f64; 2]> = (0..60)
+            .map(|_| [uniform() * SIDE, uniform() * SIDE])
+            .collect();
+        let mut demand = Vec::with_capacity(demand_count);
+        let mut weights = Vec::with_capacity(demand_count);
+        for i in 0..demand_count {
+            let share = i as f64 / demand_count as f64;
+            let point = if share < 0.7 {
+                let village = villages[(uniform() * 60.0) as usize % 60];
+                [
+                    village[0] + 400.0 * normal(&mut uniform),
+                    village[1] + 400.0 * normal(&mut uniform),
+                ]
+            } else if share < 0.8 {
+                [
+                    SIDE / 2.0 + 1_500.0 * normal(&mut uniform),
+                    SIDE / 2.0 + 1_500.0 * normal(&mut uniform),
+                ]
+            } else {
+                [uniform() * SIDE, uniform() * SIDE]
+            };
+            demand.push([point[0].clamp(0.0, SIDE), point[1].clamp(0.0, SIDE)]);
+            weights.push(
+                (3.0 + normal(&mut uniform))
+                    .exp()
+                    .round()
+                    .clamp(1.0, 2_000.0),
+            );
+        }
+        let candidates: Vec<[f64; 2]> = (0..candidate_count)
+            .map(|_| [uniform() * SIDE, uniform() * SIDE])
+            .collect();
+        let lists = CoverageLists::euclidean(&demand, &candidates, 1_250.0).unwrap();
+        (weights, lists)
+    }
+
     /// Regression: with the subgradient step's sign reversed the bound never left the trivial
     /// one (all coverable weight) and every reported gap was about 20%.
     #[test]
     fn a_clustered_instance_gets_a_gap_under_one_percent() {
-        // 2,000 demand points around 30 villages, 200 candidates, 10 sites, radius 1,250 m.
-        let mut seed = 7u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 11) as f64 / (1u64 << 53) as f64
+        let (weights, lists) = clustered_instance(7, 2_000, 200);
+        let config = PlanConfig {
+            exact_node_limit: 0,
+            ..PlanConfig::new(10)
         };
-        let villages: Vec<[f64; 2]> = (0..30)
-            .map(|_| [next() * 30_000.0, next() * 30_000.0])
-            .collect();
-        let mut demand = Vec::new();
-        let mut weights = Vec::new();
-        for i in 0..2_000 {
-            let village = villages[i % villages.len()];
-            demand.push([
-                village[0] + (next() - 0.5) * 3_000.0,
-                village[1] + (next() - 0.5) * 3_000.0,
-            ]);
-            weights.push((1.0 + next() * 50.0).round());
-        }
-        let candidates: Vec<[f64; 2]> = (0..200)
-            .map(|_| [next() * 30_000.0, next() * 30_000.0])
-            .collect();
-        let lists = CoverageLists::euclidean(&demand, &candidates, 1_250.0).unwrap();
-        let plan = plan_sites(&weights, &lists, &PlanConfig::new(10)).unwrap();
+        let plan = plan_sites(&weights, &lists, &config).unwrap();
         assert!(plan.objective >= plan.greedy_objective);
         assert!(plan.gap < 0.01, "{plan:?}");
         assert!(plan.upper_bound < plan.coverable_weight);
@@ -553,6 +634,35 @@ mod tests {
             plan.objective,
             covered_weight(&weights, &lists, &plan.sites)
         );
+    }
+
+    #[test]
+    fn branch_and_bound_proves_instances_the_root_bound_leaves_open() {
+        // Seeds whose root bound leaves a gap (found by trying 1–6).
+        for seed in [2, 6] {
+            let (weights, lists) = clustered_instance(seed, 3_000, 300);
+            let root_only = plan_sites(
+                &weights,
+                &lists,
+                &PlanConfig {
+                    exact_node_limit: 0,
+                    ..PlanConfig::new(30)
+                },
+            )
+            .unwrap();
+            assert!(!root_only.proven_optimal, "seed {seed}: {root_only:?}");
+            let plan = plan_sites(&weights, &lists, &PlanConfig::new(30)).unwrap();
+            assert!(plan.proven_optimal, "seed {seed}: {plan:?}");
+            assert!(plan.exact_nodes > 0);
+            assert!(plan.fixed_closed > 0);
+            assert!(plan.objective >= root_only.objective);
+            assert!(plan.objective <= root_only.upper_bound);
+            assert_eq!(plan.upper_bound, plan.objective);
+            assert_eq!(
+                plan.objective,
+                covered_weight(&weights, &lists, &plan.sites)
+            );
+        }
     }
 
     #[test]
