@@ -181,7 +181,6 @@ fn towards_sources(graph: &Graph) -> Cow<'_, Graph> {
 pub struct CoverageConfig {
     /// The time budget, minutes (15 for the 15-minute circle).
     pub minutes: f64,
-    pub snap: SnapConfig,
     /// When set, the straight-line legs from a point to its road node and from a station's
     /// node to the station are added at this speed (km/h). Off by default, matching routing
     /// engines that measure from the snapped position.
@@ -192,7 +191,6 @@ impl Default for CoverageConfig {
     fn default() -> Self {
         CoverageConfig {
             minutes: 15.0,
-            snap: SnapConfig::default(),
             access_speed_kmh: None,
         }
     }
@@ -238,7 +236,7 @@ pub struct CoverageNetwork<'a> {
 
 impl<'a> CoverageNetwork<'a> {
     /// Prepares `graph` (reversing it when it has one-way arcs), its components and its snap
-    /// index.
+    /// index; `snap` decides where every point of every later run may snap.
     pub fn new(graph: &'a Graph, snap: SnapConfig) -> CoverageNetwork<'a> {
         let components = Components::for_routing(graph);
         let index = SnapIndex::new(graph, &components, snap.target);
@@ -273,6 +271,7 @@ impl<'a> CoverageNetwork<'a> {
                 config.minutes
             )));
         }
+        check_snap_distance(self.snap.max_distance_m)?;
         if let Some(speed) = config.access_speed_kmh
             && !(speed.is_finite() && speed > 0.0)
         {
@@ -289,7 +288,7 @@ impl<'a> CoverageNetwork<'a> {
         let station_snaps = self.index.snap_all(
             stations.iter().map(|s| (s.id.as_str(), s.position)),
             PointRole::Station,
-            &config.snap,
+            &self.snap,
             &mut findings,
         );
         let sources: Vec<Source> = station_snaps
@@ -307,7 +306,7 @@ impl<'a> CoverageNetwork<'a> {
         let point_snaps = self.index.snap_all(
             population.iter().map(|p| (p.id.as_str(), p.position)),
             PointRole::Population,
-            &config.snap,
+            &self.snap,
             &mut findings,
         );
         let mut total_population = 0u64;
@@ -371,6 +370,7 @@ impl<'a> CoverageNetwork<'a> {
                 "时间阈值 {minutes} 分钟无效"
             )));
         }
+        check_snap_distance(self.snap.max_distance_m)?;
         let budget = (minutes * DECISECONDS_PER_MINUTE as f64).round() as u32;
         let candidate_snaps = self.index.snap_all(
             candidates.iter().copied(),
@@ -422,6 +422,16 @@ impl<'a> CoverageNetwork<'a> {
             )
             .collect();
         CoverageLists::from_candidate_lists(demand.len(), &lists)
+    }
+}
+
+fn check_snap_distance(max_distance_m: f64) -> Result<(), RoutingError> {
+    if max_distance_m.is_finite() && max_distance_m >= 0.0 {
+        Ok(())
+    } else {
+        Err(RoutingError::InvalidParameter(format!(
+            "最大吸附距离 {max_distance_m} 米无效：应为非负数"
+        )))
     }
 }
 

@@ -4,7 +4,8 @@
 //! The reader makes two passes over the input it is handed (hence `Read + Seek`): ways first,
 //! to learn which nodes roads use, then nodes, keeping positions only for those. Memory is
 //! therefore proportional to the road network, not to the whole extract (most OSM nodes are
-//! buildings and land use). Tags understood:
+//! buildings and land use). Both passes decode blocks in parallel (osmpbf on rayon). Tags
+//! understood:
 //!
 //! - `highway`: the classes of [`HighwayClass`]; other values (`proposed`, `construction`,
 //!   `platform`…) and `area=yes` are not roads.
@@ -15,6 +16,7 @@
 //!   `permissive`/`destination` opens.
 
 use std::io::{Read, Seek, SeekFrom};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use osmpbf::{Element, ElementReader};
 use serde::{Deserialize, Serialize};
@@ -39,89 +41,148 @@ pub struct OsmImportReport {
     pub missing_node_references: u64,
 }
 
+/// A way kept as a road, as found in the first pass.
 struct RoadWay {
+    id: i64,
     highway: HighwayClass,
     oneway: Oneway,
     forbidden: ModeSet,
-    /// Range into the flat list of way node ids.
-    first_ref: usize,
-    end_ref: usize,
+    refs: Vec<i64>,
 }
 
-/// Reads the road network out of an OpenStreetMap PBF file.
+/// What the first pass collects from one block; blocks are decoded in parallel and merged.
+#[derive(Default)]
+struct FoundWays {
+    ways: Vec<RoadWay>,
+    skipped: u64,
+}
+
+impl FoundWays {
+    fn merge(mut self, mut other: FoundWays) -> FoundWays {
+        if self.ways.len() < other.ways.len() {
+            std::mem::swap(&mut self, &mut other);
+        }
+        self.ways.append(&mut other.ways);
+        self.skipped += other.skipped;
+        self
+    }
+}
+
+/// A position packed into 64 bits as OSM stores it (1e-7 degrees, longitude high, latitude
+/// low), so the parallel second pass can fill a plain array of atomics.
+const NO_POSITION: u64 = i32::MAX as u32 as u64;
+
+fn pack(decimicro_lon: i32, decimicro_lat: i32) -> u64 {
+    ((decimicro_lon as u32 as u64) << 32) | decimicro_lat as u32 as u64
+}
+
+fn unpack(packed: u64) -> Option<GeoPoint> {
+    if packed == NO_POSITION {
+        return None;
+    }
+    let lon = (packed >> 32) as u32 as i32;
+    let lat = packed as u32 as i32;
+    GeoPoint::new(lon as f64 * 1e-7, lat as f64 * 1e-7).ok()
+}
+
+/// Reads the road network out of an OpenStreetMap PBF file. Blocks are decoded on rayon's
+/// threads; the result does not depend on their order (ways are taken by id).
 pub fn read_osm_pbf<R: Read + Seek + Send>(
     mut input: R,
 ) -> Result<(RoadNetwork, OsmImportReport), RoutingError> {
     let osm_error = |error: osmpbf::Error| RoutingError::Osm(error.to_string());
     let mut report = OsmImportReport::default();
-    let mut ways: Vec<RoadWay> = Vec::new();
-    let mut way_refs: Vec<i64> = Vec::new();
-    ElementReader::new(&mut input)
-        .for_each(|element| {
-            if let Element::Way(way) = element {
+    let found = ElementReader::new(&mut input)
+        .par_map_reduce(
+            |element| {
+                let Element::Way(way) = element else {
+                    return FoundWays::default();
+                };
                 let mut tags = WayTags::default();
                 for (key, value) in way.tags() {
                     tags.set(key, value);
                 }
                 match tags.road() {
                     Some((highway, oneway, forbidden)) => {
-                        let first_ref = way_refs.len();
-                        way_refs.extend(way.refs());
-                        if way_refs.len() - first_ref < 2 {
-                            way_refs.truncate(first_ref);
-                            report.skipped_ways += 1;
-                            return;
+                        let refs: Vec<i64> = way.refs().collect();
+                        if refs.len() < 2 {
+                            return FoundWays {
+                                ways: Vec::new(),
+                                skipped: 1,
+                            };
                         }
-                        report.road_ways += 1;
-                        ways.push(RoadWay {
-                            highway,
-                            oneway,
-                            forbidden,
-                            first_ref,
-                            end_ref: way_refs.len(),
-                        });
+                        FoundWays {
+                            ways: vec![RoadWay {
+                                id: way.id(),
+                                highway,
+                                oneway,
+                                forbidden,
+                                refs,
+                            }],
+                            skipped: 0,
+                        }
                     }
-                    None if tags.highway.is_some() => report.skipped_ways += 1,
-                    None => {}
+                    None if tags.highway.is_some() => FoundWays {
+                        ways: Vec::new(),
+                        skipped: 1,
+                    },
+                    None => FoundWays::default(),
                 }
-            }
-        })
+            },
+            FoundWays::default,
+            FoundWays::merge,
+        )
         .map_err(osm_error)?;
+    let mut ways = found.ways;
+    ways.sort_unstable_by_key(|way| way.id);
+    report.road_ways = ways.len() as u64;
+    report.skipped_ways = found.skipped;
     if ways.is_empty() {
         return Err(RoutingError::NoRoads);
     }
 
-    let mut needed: Vec<i64> = way_refs.clone();
+    let mut needed: Vec<i64> = ways
+        .iter()
+        .flat_map(|way| way.refs.iter().copied())
+        .collect();
     needed.sort_unstable();
     needed.dedup();
-    let mut positions: Vec<Option<GeoPoint>> = vec![None; needed.len()];
+    let packed: Vec<AtomicU64> = (0..needed.len())
+        .map(|_| AtomicU64::new(NO_POSITION))
+        .collect();
     input
         .seek(SeekFrom::Start(0))
         .map_err(|error| RoutingError::Osm(error.to_string()))?;
-    let mut remember = |id: i64, lon: f64, lat: f64| {
-        if let Ok(slot) = needed.binary_search(&id)
-            && let Ok(point) = GeoPoint::new(lon, lat)
-        {
-            positions[slot] = Some(point);
+    let remember = |id: i64, lon: i32, lat: i32| {
+        if let Ok(slot) = needed.binary_search(&id) {
+            packed[slot].store(pack(lon, lat), Ordering::Relaxed);
         }
     };
     ElementReader::new(&mut input)
-        .for_each(|element| match element {
-            Element::Node(node) => remember(node.id(), node.lon(), node.lat()),
-            Element::DenseNode(node) => remember(node.id(), node.lon(), node.lat()),
-            _ => {}
-        })
+        .par_map_reduce(
+            |element| match element {
+                Element::Node(node) => {
+                    remember(node.id(), node.decimicro_lon(), node.decimicro_lat())
+                }
+                Element::DenseNode(node) => {
+                    remember(node.id(), node.decimicro_lon(), node.decimicro_lat())
+                }
+                _ => {}
+            },
+            || (),
+            |(), ()| (),
+        )
         .map_err(osm_error)?;
 
     // Compact: node index = rank among the needed ids that have a position.
     let mut new_index = vec![u32::MAX; needed.len()];
     let mut node_ids = Vec::new();
     let mut node_positions = Vec::new();
-    for (slot, position) in positions.iter().enumerate() {
-        if let Some(point) = position {
+    for (slot, position) in packed.iter().enumerate() {
+        if let Some(point) = unpack(position.load(Ordering::Relaxed)) {
             new_index[slot] = node_ids.len() as u32;
             node_ids.push(needed[slot]);
-            node_positions.push(*point);
+            node_positions.push(point);
         }
     }
     let index_of = |id: i64| -> Option<u32> {
@@ -131,10 +192,12 @@ pub fn read_osm_pbf<R: Read + Seek + Send>(
     };
     let mut segments = Vec::new();
     for way in &ways {
-        let refs = &way_refs[way.first_ref..way.end_ref];
-        report.missing_node_references +=
-            refs.iter().filter(|&&id| index_of(id).is_none()).count() as u64;
-        for pair in refs.windows(2) {
+        report.missing_node_references += way
+            .refs
+            .iter()
+            .filter(|&&id| index_of(id).is_none())
+            .count() as u64;
+        for pair in way.refs.windows(2) {
             let (Some(from), Some(to)) = (index_of(pair[0]), index_of(pair[1])) else {
                 continue;
             };
@@ -330,6 +393,11 @@ mod helsinki {
         assert!(report.road_ways > 1_000, "{report:?}");
         assert!(network.node_count() > 5_000, "{report:?}");
         assert!(network.segments().len() > 5_000, "{report:?}");
+        // Blocks are decoded in parallel; the network must not depend on their order.
+        let again = std::fs::File::open(&path).expect("open Helsinki.osm.pbf");
+        let (same, _) = read_osm_pbf(std::io::BufReader::new(again)).unwrap();
+        assert_eq!(same.node_ids(), network.node_ids());
+        assert_eq!(same.segments(), network.segments());
 
         let walk = Graph::build(&network, &ModeConfig::walk());
         let car = Graph::build(&network, &ModeConfig::car());
