@@ -27,15 +27,32 @@ pub(crate) struct LagrangianSettings {
     pub min_step_scale: f64,
     /// Iterations without a better bound before θ halves.
     pub patience: u32,
+    /// How many distinct relaxed plans to keep for local search.
+    pub pool_size: usize,
+}
+
+/// Keeps the `size` best distinct plans, best first.
+fn remember_in_pool(pool: &mut Vec<(f64, Vec<u32>)>, value: f64, sites: &[u32], size: usize) {
+    if size == 0 || (pool.len() == size && value <= pool[size - 1].0) {
+        return;
+    }
+    let mut sorted = sites.to_vec();
+    sorted.sort_unstable();
+    if pool.iter().any(|(_, known)| *known == sorted) {
+        return;
+    }
+    let position = pool.partition_point(|(known, _)| *known >= value);
+    pool.insert(position, (value, sorted));
+    pool.truncate(size);
 }
 
 /// What the loop found.
 #[derive(Debug, Clone)]
 pub(crate) struct LagrangianOutcome {
     pub upper_bound: f64,
-    /// The best plan seen among the relaxed solutions, and its covered weight.
-    pub best_sites: Vec<u32>,
-    pub best_value: f64,
+    /// The few best distinct relaxed plans (sites sorted), best first, as starting points
+    /// for local search.
+    pub pool: Vec<(f64, Vec<u32>)>,
     pub iterations: u32,
     /// The multipliers that gave `upper_bound` (empty when no iteration ran).
     pub multipliers: Vec<f64>,
@@ -65,8 +82,7 @@ pub(crate) fn lagrangian_bound(
         .sum();
     let mut outcome = LagrangianOutcome {
         upper_bound: coverable_weight,
-        best_sites: Vec::new(),
-        best_value: f64::NEG_INFINITY,
+        pool: Vec::new(),
         iterations: 0,
         multipliers: Vec::new(),
     };
@@ -76,8 +92,7 @@ pub(crate) fn lagrangian_bound(
     }
     if sites >= candidate_count {
         // Every site opens: the bound is exact.
-        outcome.best_sites = (0..candidate_count as u32).collect();
-        outcome.best_value = coverable_weight;
+        outcome.pool = vec![(coverable_weight, (0..candidate_count as u32).collect())];
         return outcome;
     }
     let mut lower_bound = lower_bound;
@@ -154,10 +169,7 @@ pub(crate) fn lagrangian_bound(
             let gradient = wanted - covers as i64;
             norm += (gradient * gradient) as f64;
         }
-        if value > outcome.best_value {
-            outcome.best_value = value;
-            outcome.best_sites = chosen.to_vec();
-        }
+        remember_in_pool(&mut outcome.pool, value, chosen, settings.pool_size);
         lower_bound = lower_bound.max(value);
         if bound_floor(outcome.upper_bound) <= lower_bound + tolerance
             || step_scale < settings.min_step_scale

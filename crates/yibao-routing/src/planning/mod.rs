@@ -37,6 +37,8 @@ pub struct PlanConfig {
     pub local_search: bool,
     /// Subgradient iterations for the upper bound (0: only the trivial bound).
     pub lagrangian_iterations: u32,
+    /// Local search restarts from the best distinct plans the relaxation produced.
+    pub restarts: usize,
     /// Branch-and-bound nodes allowed (0: never branch). Each node of the Lagrangian search
     /// costs about 20 subgradient steps.
     pub exact_node_limit: u64,
@@ -54,7 +56,8 @@ impl PlanConfig {
         PlanConfig {
             sites,
             local_search: true,
-            lagrangian_iterations: 300,
+            lagrangian_iterations: 1_000,
+            restarts: 4,
             exact_node_limit: 2_000,
             exact_max_candidates: 200,
             exact_work_limit: 2_000_000_000,
@@ -188,13 +191,21 @@ pub fn plan_sites(
                 max_iterations: config.lagrangian_iterations,
                 min_step_scale: 0.005,
                 patience: 20,
+                pool_size: config.restarts,
             },
         );
         lagrangian_iterations = outcome.iterations;
         upper_bound = upper_bound.min(outcome.upper_bound);
         multipliers = outcome.multipliers;
-        if !outcome.best_sites.is_empty() && outcome.best_sites != best_sites {
-            let mut other = CoverState::with_sites(lists, weights, &outcome.best_sites);
+        // Local search from the best few relaxed plans: they differ from greedy's in ways
+        // swaps alone rarely undo.
+        let mut incumbent_sorted = best_sites.clone();
+        incumbent_sorted.sort_unstable();
+        for (_, start) in &outcome.pool {
+            if *start == incumbent_sorted {
+                continue;
+            }
+            let mut other = CoverState::with_sites(lists, weights, start);
             if config.local_search {
                 swaps += local_search::improve_by_swaps(&mut other, tolerance, usize::MAX) as u64;
             }
