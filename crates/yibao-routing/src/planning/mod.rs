@@ -649,31 +649,31 @@ mod tests {
 
     #[test]
     fn branch_and_bound_proves_instances_the_root_bound_leaves_open() {
-        // Seeds whose root bound leaves a gap (found by trying 1–6).
-        for seed in [2, 6] {
-            let (weights, lists) = clustered_instance(seed, 3_000, 300);
-            let root_only = plan_sites(
-                &weights,
-                &lists,
-                &PlanConfig {
-                    exact_node_limit: 0,
-                    ..PlanConfig::new(30)
-                },
-            )
-            .unwrap();
-            assert!(!root_only.proven_optimal, "seed {seed}: {root_only:?}");
-            let plan = plan_sites(&weights, &lists, &PlanConfig::new(30)).unwrap();
-            assert!(plan.proven_optimal, "seed {seed}: {plan:?}");
-            assert!(plan.exact_nodes > 0);
-            assert!(plan.fixed_closed > 0);
-            assert!(plan.objective >= root_only.objective);
-            assert!(plan.objective <= root_only.upper_bound);
-            assert_eq!(plan.upper_bound, plan.objective);
-            assert_eq!(
-                plan.objective,
-                covered_weight(&weights, &lists, &plan.sites)
-            );
-        }
+        // A seed whose root bound leaves a gap (found by trying 1–12; 6 of 4,000×400 with 40
+        // sites needs 441 nodes, too slow for a debug test).
+        let seed = 6;
+        let (weights, lists) = clustered_instance(seed, 3_000, 300);
+        let root_only = plan_sites(
+            &weights,
+            &lists,
+            &PlanConfig {
+                exact_node_limit: 0,
+                ..PlanConfig::new(30)
+            },
+        )
+        .unwrap();
+        assert!(!root_only.proven_optimal, "seed {seed}: {root_only:?}");
+        let plan = plan_sites(&weights, &lists, &PlanConfig::new(30)).unwrap();
+        assert!(plan.proven_optimal, "seed {seed}: {plan:?}");
+        assert!(plan.exact_nodes > 0);
+        assert!(plan.fixed_closed > 0);
+        assert!(plan.objective >= root_only.objective);
+        assert!(plan.objective <= root_only.upper_bound);
+        assert_eq!(plan.upper_bound, plan.objective);
+        assert_eq!(
+            plan.objective,
+            covered_weight(&weights, &lists, &plan.sites)
+        );
     }
 
     #[test]
