@@ -336,6 +336,10 @@ pub struct SetCoverPlan {
 }
 
 /// The fewest sites whose covered weight reaches `target_share` (0–1] of the total weight.
+///
+/// Greedy opens sites until the target is met; then the maximal-covering planner tries one
+/// site fewer for as long as it still reaches the target, and its upper bound proves when
+/// one fewer cannot. `config.sites` is ignored; its other settings drive those runs.
 pub fn fewest_sites(
     weights: &[f64],
     lists: &CoverageLists,
