@@ -29,12 +29,14 @@ const IO_CRATES: [&str; 8] = [
 ];
 
 #[test]
-fn the_domain_crate_depends_on_no_runtime_sql_or_http() {
-    for dependency in dependencies("yibao-domain") {
-        assert!(
-            !IO_CRATES.contains(&dependency.as_str()),
-            "yibao-domain must not depend on {dependency}"
-        );
+fn the_pure_crates_depend_on_no_runtime_sql_or_http() {
+    for krate in ["yibao-domain", "yibao-routing"] {
+        for dependency in dependencies(krate) {
+            assert!(
+                !IO_CRATES.contains(&dependency.as_str()),
+                "{krate} must not depend on {dependency}"
+            );
+        }
     }
 }
 
