@@ -198,6 +198,22 @@ impl Store {
         }
     }
 
+    /// Refreshes the planner's statistics after a bulk load, so the first queries after an
+    /// import already use the indexes well (PostgreSQL otherwise waits for autovacuum).
+    pub async fn analyze(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::query("PRAGMA optimize")
+                .execute(pool)
+                .await
+                .map(|_| ())?,
+            Pool::Postgres(pool) => sqlx::query("ANALYZE regions, stations, delegations")
+                .execute(pool)
+                .await
+                .map(|_| ())?,
+        }
+        Ok(())
+    }
+
     /// A trivial round trip, for health checks.
     pub async fn ping(&self) -> Result<()> {
         on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|done| done.rows_affected()))?;

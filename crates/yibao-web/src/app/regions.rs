@@ -66,6 +66,7 @@ pub async fn import_regions(
             progress(level, report.per_level[depth]);
         }
     }
+    store.analyze().await?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

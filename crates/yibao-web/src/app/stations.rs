@@ -311,6 +311,7 @@ pub async fn import_csv(
         .audit("station.import", "station", "csv")
         .detail(json!({ "rows": records.len(), "codes": records.iter().take(50).map(|(r, _)| r.code.as_str()).collect::<Vec<_>>() }));
     let imported = store.insert_stations(&records, &audit).await?;
+    store.analyze().await?;
     Ok(ImportReport { imported })
 }
 
