@@ -88,23 +88,37 @@ const COLUMNS: &str = "code, name, level, parent_code, lon, lat, population, gen
 impl Store {
     /// Inserts or renames regions, parents first within the batch; one transaction.
     pub async fn upsert_regions(&self, rows: &[RegionRow]) -> Result<()> {
-        // 4 parameters per row; 400 rows keeps every statement far below both backends' limits.
-        for chunk in rows.chunks(400) {
+        // Multi-row statements amortise the round trips, but SQLite looks parameters up by
+        // name in a linear scan, so its statements stay small; PostgreSQL takes large ones.
+        let chunk_rows = match self.backend() {
+            crate::Backend::Sqlite => 50,
+            crate::Backend::Postgres => 1_000,
+        };
+        let statement = |count: usize| {
             let mut sql =
                 String::from("INSERT INTO regions (code, name, level, parent_code) VALUES ");
-            for i in 0..chunk.len() {
+            for i in 0..count {
                 let n = i * 4;
                 if i > 0 {
                     sql.push(',');
                 }
                 sql.push_str(&format!("(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4));
             }
+            // An unchanged row is not rewritten, so a re-import writes (almost) nothing.
             sql.push_str(
                 " ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, \
-                 parent_code = excluded.parent_code",
+                 parent_code = excluded.parent_code \
+                 WHERE regions.name IS DISTINCT FROM excluded.name OR regions.level IS DISTINCT FROM excluded.level \
+                 OR regions.parent_code IS DISTINCT FROM excluded.parent_code",
             );
-            on_pool!(self, pool => {
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            sql
+        };
+        let full = statement(chunk_rows);
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in rows.chunks(chunk_rows) {
+                let sql = if chunk.len() == chunk_rows { full.clone() } else { statement(chunk.len()) };
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for row in chunk {
                     query = query
                         .bind(row.code.as_str())
@@ -112,10 +126,10 @@ impl Store {
                         .bind(i16::from(row.code.level().depth()))
                         .bind(row.code.parent().map(|p| p.as_str().to_owned()));
                 }
-                query.execute(pool).await.map(|done| done.rows_affected())
-            })
-            .map_err(|e| StoreError::from_write(e, "行政区划"))?;
-        }
+                query.execute(&mut *tx).await.map_err(|e| StoreError::from_write(e, "行政区划"))?;
+            }
+            tx.commit().await?;
+        });
         Ok(())
     }
 
