@@ -1,6 +1,8 @@
 //! The `yibao` command: serve the API and console, run the demo, import real data, manage
-//! accounts. User-facing messages are Chinese; errors print as one readable line.
+//! accounts, compute 15-minute coverage and plan new sites. User-facing messages are Chinese;
+//! errors print as one readable line.
 
+mod coverage;
 mod demo;
 mod import;
 
@@ -52,6 +54,10 @@ enum Command {
     /// Administer accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// 15-minute coverage: each population point's travel time to the nearest station.
+    Coverage(coverage::CoverageArgs),
+    /// Site planning: K new sites covering the most demand, or the fewest reaching a share.
+    PlanSites(coverage::PlanSitesArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -180,6 +186,8 @@ fn redact(url: &str) -> String {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Coverage(args) => coverage::coverage(&args),
+        Command::PlanSites(args) => coverage::plan_sites_command(&args),
         Command::Serve(args) => {
             let store = open(cli.database_url.as_deref()).await?;
             if store.count_users().await? == 0 {

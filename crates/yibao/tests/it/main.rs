@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod coverage;
 mod regions;
 mod support;
 mod tidy;
