@@ -18,6 +18,7 @@
 pub mod components;
 pub mod coverage;
 pub mod error;
+pub mod estimate;
 pub mod finding;
 pub mod geometry;
 pub mod graph;
