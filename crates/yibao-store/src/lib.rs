@@ -26,7 +26,7 @@ mod users;
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use catalog::{ItemHistoryEntry, StoredItem};
 pub use delegations::{Delegation, DelegationChange, StationHandling};
-pub use regions::{Region, RegionFilter, RegionRow, RegionSummary};
+pub use regions::{PopulationRow, Region, RegionFilter, RegionRow, RegionSummary};
 pub use stations::{Station, StationFilter, StationSort, StationStatus};
 pub use users::{NewUser, Role, SessionUser, User};
 

@@ -27,6 +27,14 @@ pub struct RegionRow {
     pub name: String,
 }
 
+/// An imported population (and optionally a point `(lon, lat)`) for one region.
+#[derive(Debug, Clone)]
+pub struct PopulationRow {
+    pub code: RegionCode,
+    pub population: i64,
+    pub point: Option<(f64, f64)>,
+}
+
 /// A child region with how many stations sit inside it, for the network tree.
 #[derive(Debug, Clone, Serialize)]
 pub struct RegionSummary {
@@ -288,6 +296,60 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Regions at `level` inside `within` that have a point, in code order (one query; the
+    /// coverage estimate's population points).
+    pub async fn located_regions_within(
+        &self,
+        within: &RegionCode,
+        level: RegionLevel,
+    ) -> Result<Vec<Region>> {
+        let scope = within.as_str().to_owned();
+        let end = prefix_end(&scope);
+        let rows = on_pool!(self, pool => {
+            sqlx::query_as::<_, RegionDbRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM regions WHERE level = $1 AND code >= $2 AND code < $3 \
+                 AND lon IS NOT NULL AND lat IS NOT NULL ORDER BY code"
+            )))
+            .bind(i16::from(level.depth()))
+            .bind(&scope)
+            .bind(&end)
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter().map(Region::try_from).collect()
+    }
+
+    /// Sets imported (not generated) populations, and points where given, of many regions in
+    /// one transaction with its audit row; a missing region rolls everything back.
+    pub async fn set_region_populations(
+        &self,
+        rows: &[PopulationRow],
+        audit: &crate::AuditEntry,
+    ) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for row in rows {
+                let done = sqlx::query(
+                    "UPDATE regions SET population = $2, lon = COALESCE($3, lon), lat = COALESCE($4, lat), \
+                     generated = FALSE WHERE code = $1",
+                )
+                .bind(row.code.as_str())
+                .bind(row.population)
+                .bind(row.point.map(|p| p.0))
+                .bind(row.point.map(|p| p.1))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::from_write(e, "区划人口"))?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+            }
+            crate::audit::audit_in_tx!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     pub async fn upsert_boundary(
