@@ -508,3 +508,137 @@ pub fn delegation_dto(
         updated_at: delegation.map(|d| d.updated_at),
     }
 }
+
+/// Coverage request (`GET /api/coverage`).
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CoverageParams {
+    /// County or town code inside the caller's scope.
+    pub region: String,
+    /// Item code, e.g. JS-14.
+    pub item: String,
+    /// walk, e_bike or car (default walk).
+    pub mode: Option<String>,
+    /// Minutes (0–120, default 15).
+    pub minutes: Option<String>,
+    /// Only stations that complete the item on site.
+    #[serde(default)]
+    pub complete_only: bool,
+}
+
+/// Site plan request (`POST /api/plans`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanBody {
+    /// County or town code inside the caller's scope.
+    pub region: String,
+    pub item: String,
+    /// walk, e_bike or car.
+    #[serde(default = "default_mode")]
+    pub mode: String,
+    #[serde(default = "default_minutes")]
+    pub minutes: f64,
+    /// Number of new sites (1–50).
+    pub sites: usize,
+    #[serde(default)]
+    pub complete_only: bool,
+}
+
+fn default_mode() -> String {
+    "walk".to_owned()
+}
+
+fn default_minutes() -> f64 {
+    15.0
+}
+
+/// Coverage of one town.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TownCoverageDto {
+    pub code: String,
+    pub name: String,
+    pub population: i64,
+    pub covered: i64,
+    /// covered / population (0–1).
+    pub share: f64,
+}
+
+/// An uncovered village.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UncoveredVillageDto {
+    pub code: String,
+    pub name: String,
+    pub population: i64,
+    /// Estimated minutes to the nearest handling station; null when the county has none.
+    pub minutes: Option<f64>,
+}
+
+/// A population point (village) with its estimated time to the nearest handling station.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoveragePointDto {
+    pub code: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub population: i64,
+    pub minutes: Option<f64>,
+    pub station: Option<String>,
+    pub covered: bool,
+}
+
+/// Coverage of a region for one item (`method` says how times were obtained).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoverageDto {
+    pub region_code: String,
+    pub region_name: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub mode: String,
+    pub minutes: f64,
+    pub complete_only: bool,
+    /// `straight_line_estimate`: straight-line distance × detour at the mode's speed.
+    pub method: String,
+    pub method_label: String,
+    pub detour_factor: f64,
+    /// Speed assumed for the mode, km/h.
+    pub speed_kmh: f64,
+    pub stations: usize,
+    pub total_population: i64,
+    pub covered_population: i64,
+    /// covered / total (0–1).
+    pub share: f64,
+    pub towns: Vec<TownCoverageDto>,
+    /// Most populous first.
+    pub uncovered: Vec<UncoveredVillageDto>,
+    pub points: Vec<CoveragePointDto>,
+}
+
+/// A proposed new site.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposedSiteDto {
+    pub code: String,
+    pub name: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// Population this site newly covers on its own.
+    pub newly_covered: i64,
+}
+
+/// A site plan: the chosen villages and how good the choice is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanDto {
+    pub region_code: String,
+    pub item_code: String,
+    pub mode: String,
+    pub minutes: f64,
+    pub method: String,
+    pub method_label: String,
+    pub sites_requested: usize,
+    pub candidates: usize,
+    /// Newly covered population of the chosen sites together.
+    pub objective: i64,
+    pub upper_bound: i64,
+    pub gap: f64,
+    pub proven_optimal: bool,
+    pub covered_before: i64,
+    pub total_population: i64,
+    pub sites: Vec<ProposedSiteDto>,
+}

@@ -84,6 +84,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/openapi.json", get(openapi_json))
         .route("/api/session", post(login).delete(logout).get(whoami))
         .route("/api/regions", get(list_regions))
+        .route("/api/regions/population", post(import_population))
         .route("/api/regions/{code}", get(get_region))
         .route("/api/regions/{code}/boundary", get(region_boundary))
         .route("/api/stations", get(list_stations).post(create_station))
@@ -104,6 +105,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/catalog.toml", get(export_catalog_toml))
         .route("/api/catalog.csv", get(export_catalog_csv))
         .route("/api/where", get(where_to_go))
+        .route("/api/coverage", get(get_coverage))
+        .route("/api/plans", post(create_plan))
         .route("/api/users", get(list_users).post(create_user))
         .route("/api/audit", get(list_audit))
         .fallback(api_not_found)
@@ -120,7 +123,8 @@ async fn api_not_found() -> ApiError {
         health, login, logout, whoami, list_regions, get_region, region_boundary, list_stations, create_station,
         export_stations, import_stations, get_station, update_station, close_station, station_delegations,
         set_delegation, bulk_delegation, list_items, get_item, update_item, item_history, import_catalog,
-        export_catalog_toml, export_catalog_csv, where_to_go, list_users, create_user, list_audit
+        export_catalog_toml, export_catalog_csv, where_to_go, list_users, create_user, list_audit,
+        get_coverage, create_plan, import_population
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth)
@@ -727,6 +731,180 @@ async fn where_to_go(
             })
             .collect(),
     }))
+}
+
+fn coverage_dto(report: &app::coverage::CoverageReport) -> CoverageDto {
+    CoverageDto {
+        region_code: report.region.code.to_string(),
+        region_name: report.region.name.clone(),
+        item_code: report.item_code.clone(),
+        item_name: report.item_name.clone(),
+        mode: report.mode.as_str().to_owned(),
+        minutes: report.minutes,
+        complete_only: report.complete_only,
+        method: app::coverage::METHOD.to_owned(),
+        method_label: app::coverage::method_label(report.detour),
+        detour_factor: report.detour,
+        speed_kmh: yibao_routing::estimate::estimate_speed_kmh(report.mode),
+        stations: report.stations.len(),
+        total_population: report.total_population,
+        covered_population: report.covered_population,
+        share: report.share,
+        towns: report
+            .towns
+            .iter()
+            .map(|t| TownCoverageDto {
+                code: t.code.clone(),
+                name: t.name.clone(),
+                population: t.population,
+                covered: t.covered,
+                share: t.share,
+            })
+            .collect(),
+        uncovered: report
+            .uncovered()
+            .into_iter()
+            .map(|v| UncoveredVillageDto {
+                code: v.code.clone(),
+                name: v.name.clone(),
+                population: v.population,
+                minutes: v.minutes,
+            })
+            .collect(),
+        points: report
+            .villages
+            .iter()
+            .map(|v| CoveragePointDto {
+                code: v.code.clone(),
+                lon: v.lon,
+                lat: v.lat,
+                population: v.population,
+                minutes: v.minutes,
+                station: v.station.clone(),
+                covered: v.covered,
+            })
+            .collect(),
+    }
+}
+
+fn parse_minutes(text: Option<&str>) -> ApiResult<f64> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(15.0),
+        Some(text) => text.parse::<f64>().map_err(|_| {
+            ApiError::validation(
+                format!("时间“{text}”无效：应为分钟数"),
+                vec![crate::error::ProblemField {
+                    field: "minutes".into(),
+                    message: "应为 0 到 120 之间的分钟数".into(),
+                    line: None,
+                }],
+            )
+        }),
+    }
+}
+
+fn parse_coverage_region(text: &str) -> ApiResult<RegionCode> {
+    RegionCode::parse(text.trim()).map_err(|error| {
+        ApiError::validation(
+            error.to_string(),
+            vec![crate::error::ProblemField {
+                field: "region".into(),
+                message: "应为县区或乡镇街道代码".into(),
+                line: None,
+            }],
+        )
+    })
+}
+
+/// 15-minute coverage of a county or town for one item: which villages reach an open station
+/// handling it within the time. Travel times are straight-line estimates (`method`).
+#[utoipa::path(get, path = "/api/coverage", params(CoverageParams),
+    responses((status = 200, body = CoverageDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+async fn get_coverage(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiQuery(params): ApiQuery<CoverageParams>,
+) -> ApiResult<axum::Json<CoverageDto>> {
+    let query = app::coverage::CoverageQuery {
+        region: parse_coverage_region(&params.region)?,
+        item: params.item.trim().to_owned(),
+        mode: app::coverage::parse_travel_mode(params.mode.as_deref().unwrap_or("walk"))?,
+        minutes: parse_minutes(params.minutes.as_deref())?,
+        complete_only: params.complete_only,
+    };
+    let report = app::coverage::coverage(&state.store, &Actor::from(&staff), &query).await?;
+    Ok(axum::Json(coverage_dto(&report)))
+}
+
+/// Where to add K stations: villages without a handling station chosen to maximise the newly
+/// covered population (maximal covering), with an upper bound and the optimality gap.
+#[utoipa::path(post, path = "/api/plans", request_body = PlanBody,
+    responses((status = 200, body = PlanDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+async fn create_plan(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiJson(body): ApiJson<PlanBody>,
+) -> ApiResult<axum::Json<PlanDto>> {
+    let query = app::coverage::CoverageQuery {
+        region: parse_coverage_region(&body.region)?,
+        item: body.item.trim().to_owned(),
+        mode: app::coverage::parse_travel_mode(&body.mode)?,
+        minutes: body.minutes,
+        complete_only: body.complete_only,
+    };
+    let plan = app::coverage::plan(&state.store, &Actor::from(&staff), &query, body.sites).await?;
+    Ok(axum::Json(PlanDto {
+        region_code: plan.coverage.region.code.to_string(),
+        item_code: plan.coverage.item_code.clone(),
+        mode: plan.coverage.mode.as_str().to_owned(),
+        minutes: plan.coverage.minutes,
+        method: app::coverage::METHOD.to_owned(),
+        method_label: app::coverage::method_label(plan.coverage.detour),
+        sites_requested: plan.sites_requested,
+        candidates: plan.candidates,
+        objective: plan.objective,
+        upper_bound: plan.upper_bound,
+        gap: plan.gap,
+        proven_optimal: plan.proven_optimal,
+        covered_before: plan.coverage.covered_population,
+        total_population: plan.coverage.total_population,
+        sites: plan
+            .sites
+            .into_iter()
+            .map(|s| ProposedSiteDto {
+                code: s.code,
+                name: s.name,
+                lon: s.lon,
+                lat: s.lat,
+                newly_covered: s.newly_covered,
+            })
+            .collect(),
+    }))
+}
+
+/// Imports village populations from CSV `region_code,population[,lon,lat]`: all rows or none,
+/// every bad row named by line; network managers only; audited. Imported values are marked as
+/// not generated.
+#[utoipa::path(post, path = "/api/regions/population", request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, body = ImportDto), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+async fn import_population(
+    State(state): State<AppState>,
+    staff: Staff,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::bad_request("malformed_csv", "CSV 文件应为 UTF-8 编码"))?;
+    let imported =
+        app::coverage::import_population_csv(&state.store, &Actor::from(&staff), text).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ImportDto {
+            imported: imported as u64,
+        }),
+    )
+        .into_response())
 }
 
 /// Staff accounts inside the caller's scope (administrators). Reading names is a
