@@ -3,4 +3,5 @@
 
 mod console;
 mod contract;
+mod coverage;
 mod helpers;
