@@ -94,6 +94,12 @@ enum ImportCommand {
         #[arg(long = "from")]
         from: PathBuf,
     },
+    /// Village populations (and points) from CSV `region_code,population[,lon,lat]` (all rows
+    /// or none; marked as imported, not generated).
+    Population {
+        #[arg(long = "from")]
+        from: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -393,6 +399,26 @@ async fn import_command(store: &Store, command: ImportCommand) -> Result<()> {
             match app::stations::import_csv(store, &Actor::system(), &text).await {
                 Ok(report) => {
                     println!("已导入 {} 个站点", report.imported);
+                    Ok(())
+                }
+                Err(error) => {
+                    let lines: Vec<String> = error
+                        .errors
+                        .iter()
+                        .map(|e| {
+                            format!("  第 {} 行 {}：{}", e.line.unwrap_or(0), e.field, e.message)
+                        })
+                        .collect();
+                    bail!("{}\n{}", error.message, lines.join("\n"))
+                }
+            }
+        }
+        ImportCommand::Population { from } => {
+            let text = std::fs::read_to_string(&from)
+                .with_context(|| format!("无法读取“{}”", from.display()))?;
+            match app::coverage::import_population_csv(store, &Actor::system(), &text).await {
+                Ok(imported) => {
+                    println!("已导入 {imported} 个村（社区）的人口");
                     Ok(())
                 }
                 Err(error) => {

@@ -148,6 +148,50 @@ fn a_station_csv_with_a_bad_row_prints_its_line_and_imports_nothing() {
 }
 
 #[test]
+fn a_population_csv_imports_all_rows_or_names_the_bad_line() {
+    let temp = TempDir::new("population");
+    let url = temp.sqlite_url();
+    let output = yibao()
+        .args(["--database-url", &url, "import", "regions", "--from"])
+        .arg(repo_root().join("fixtures/regions"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output).1);
+    let csv = temp.path().join("population.csv");
+    std::fs::write(
+        &csv,
+        "region_code,population,lon,lat\n\
+         320903105201,1200,119.93,33.30\n\
+         320903105202,-5,119.93,33.31\n",
+    )
+    .unwrap();
+    let output = yibao()
+        .args(["--database-url", &url, "import", "population", "--from"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr.contains("未导入任何人口数据"), "{stderr}");
+    assert!(stderr.contains("第 3 行 population："), "{stderr}");
+    std::fs::write(
+        &csv,
+        std::fs::read_to_string(&csv).unwrap().replace("-5", "800"),
+    )
+    .unwrap();
+    let output = yibao()
+        .args(["--database-url", &url, "import", "population", "--from"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        text(&output).0.contains("已导入 2 个村（社区）的人口"),
+        "{}",
+        text(&output).1
+    );
+}
+
+#[test]
 fn admin_create_refuses_a_weak_password_and_accepts_a_good_one() {
     let temp = TempDir::new("admin");
     let url = temp.sqlite_url();
