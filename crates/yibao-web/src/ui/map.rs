@@ -417,6 +417,218 @@ pub fn render(spec: &MapSpec<'_>) -> String {
     svg
 }
 
+/// A village on the coverage map.
+#[derive(Debug, Clone)]
+pub struct CoverageVillage {
+    pub name: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub population: i64,
+    pub covered: bool,
+    pub minutes: Option<f64>,
+}
+
+/// A station or proposed site on the coverage map.
+#[derive(Debug, Clone)]
+pub struct CoveragePlace {
+    pub name: String,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+/// What the coverage map shows.
+#[derive(Debug, Clone)]
+pub struct CoverageMapSpec<'a> {
+    pub title: &'a str,
+    /// The county boundary, when imported.
+    pub boundary: Option<&'a MultiPolygon>,
+    pub villages: &'a [CoverageVillage],
+    pub stations: &'a [CoveragePlace],
+    pub proposed: &'a [CoveragePlace],
+}
+
+const COVERED: &str = "#2e8b57";
+const UNCOVERED: &str = "#c0392b";
+const HANDLING: &str = "#1f5fa8";
+const PROPOSED: &str = "#f2b600";
+
+/// The coverage map (`<svg id="coverage-map">`): villages as circles sized by population,
+/// green when covered and red when not, the stations handling the item as blue squares and
+/// proposed sites as stars; fitted to the villages (the boundary is drawn behind them).
+pub fn render_coverage(spec: &CoverageMapSpec<'_>) -> String {
+    let mut bbox = yibao_domain::geo::BoundingBox::empty();
+    for v in spec.villages {
+        bbox.extend(v.lon, v.lat);
+    }
+    for p in spec.proposed {
+        bbox.extend(p.lon, p.lat);
+    }
+    if bbox.is_empty() {
+        if let Some(boundary) = spec.boundary {
+            bbox = boundary.bounding_box();
+        }
+        for s in spec.stations {
+            bbox.extend(s.lon, s.lat);
+        }
+    }
+    let area = if bbox.is_empty() {
+        [0.0; 4]
+    } else {
+        let margin_lat = ((bbox.max_lat - bbox.min_lat) * 0.08).max(0.005);
+        let margin_lon = ((bbox.max_lon - bbox.min_lon) * 0.08).max(0.005);
+        [
+            bbox.min_lon - margin_lon,
+            bbox.min_lat - margin_lat,
+            bbox.max_lon + margin_lon,
+            bbox.max_lat + margin_lat,
+        ]
+    };
+    let projection = Projection::fit(area, WIDTH, HEIGHT, PADDING);
+    let total_height = HEIGHT + LEGEND_HEIGHT;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r##"<svg id="coverage-map" class="network-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {total_height}" role="img" aria-labelledby="coverage-map-title"><title id="coverage-map-title">{}覆盖图</title>"##,
+        esc(spec.title)
+    );
+    let _ = write!(
+        svg,
+        r##"<defs><clipPath id="coverage-map-area"><rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}"/></clipPath></defs><rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#eef1f4"/><g clip-path="url(#coverage-map-area)">"##
+    );
+    if let Some(boundary) = spec.boundary {
+        let _ = write!(
+            svg,
+            r##"<path class="boundary" d="{}" fill="#dce8f6" stroke="#3f6a9a" stroke-width="1.6" stroke-linejoin="round" fill-rule="evenodd"/>"##,
+            boundary_path(boundary, &projection)
+        );
+    }
+    // Circle area proportional to population: the largest village gets radius 11 px.
+    let largest = spec
+        .villages
+        .iter()
+        .map(|v| v.population)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let mut order: Vec<&CoverageVillage> = spec.villages.iter().collect();
+    order.sort_by(|a, b| b.population.cmp(&a.population));
+    for village in order {
+        let (x, y) = projection.project(village.lon, village.lat);
+        let radius = (11.0 * (village.population as f64 / largest).sqrt()).max(2.5);
+        let (colour, class) = if village.covered {
+            (COVERED, "covered")
+        } else {
+            (UNCOVERED, "uncovered")
+        };
+        let minutes = match village.minutes {
+            Some(m) => format!("，约 {m} 分钟"),
+            None => "，县内无可办理站点".to_owned(),
+        };
+        let _ = write!(
+            svg,
+            r##"<circle class="village {class}" cx="{x:.1}" cy="{y:.1}" r="{radius:.1}" fill="{colour}" fill-opacity="0.7" stroke="#ffffff" stroke-width="1"><title>{name}：{population} 人{minutes}</title></circle>"##,
+            name = esc(&village.name),
+            population = village.population,
+        );
+    }
+    for station in spec.stations {
+        let (x, y) = projection.project(station.lon, station.lat);
+        let _ = write!(
+            svg,
+            r##"<rect class="handling-station" x="{:.1}" y="{:.1}" width="9" height="9" fill="{HANDLING}" stroke="#ffffff" stroke-width="1.5"><title>{}</title></rect>"##,
+            x - 4.5,
+            y - 4.5,
+            esc(&station.name)
+        );
+    }
+    for site in spec.proposed {
+        let (x, y) = projection.project(site.lon, site.lat);
+        let _ = write!(
+            svg,
+            r##"<polygon class="proposed-site" points="{}" fill="{PROPOSED}" stroke="#5c4400" stroke-width="1.2"><title>建议新增：{}</title></polygon>"##,
+            star_points(x, y, 11.0),
+            esc(&site.name)
+        );
+    }
+    svg.push_str("</g>");
+    let _ = write!(
+        svg,
+        r##"<text x="14" y="28" font-size="18" font-weight="bold" fill="#23364d" stroke="#eef1f4" stroke-width="4" paint-order="stroke">{}</text>"##,
+        esc(spec.title)
+    );
+    let top = HEIGHT;
+    let _ = write!(
+        svg,
+        r##"<rect x="0" y="{top}" width="{WIDTH}" height="{LEGEND_HEIGHT}" fill="#ffffff"/><line x1="0" y1="{top}" x2="{WIDTH}" y2="{top}" stroke="#d5dde6"/>"##
+    );
+    let legend_y = top + 22.0;
+    let mut x = 16.0;
+    let entries: [(&str, &str); 4] = [
+        ("covered", "已覆盖村"),
+        ("uncovered", "未覆盖村"),
+        ("station", "可办理站点"),
+        ("proposed", "建议新增"),
+    ];
+    for (kind, label) in entries {
+        match kind {
+            "covered" | "uncovered" => {
+                let colour = if kind == "covered" { COVERED } else { UNCOVERED };
+                let _ = write!(
+                    svg,
+                    r##"<circle cx="{:.1}" cy="{legend_y}" r="6" fill="{colour}" fill-opacity="0.7"/>"##,
+                    x + 6.0
+                );
+            }
+            "station" => {
+                let _ = write!(
+                    svg,
+                    r##"<rect x="{:.1}" y="{:.1}" width="9" height="9" fill="{HANDLING}"/>"##,
+                    x + 1.5,
+                    legend_y - 4.5
+                );
+            }
+            _ => {
+                let _ = write!(
+                    svg,
+                    r##"<polygon points="{}" fill="{PROPOSED}" stroke="#5c4400" stroke-width="1"/>"##,
+                    star_points(x + 6.0, legend_y, 8.0)
+                );
+            }
+        }
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{:.1}" font-size="13" fill="#33414f">{label}</text>"##,
+            x + 18.0,
+            legend_y + 4.5
+        );
+        x += 18.0 + label.chars().count() as f64 * 13.0 + 18.0;
+    }
+    let km = scale_bar_km(projection.km_per_pixel());
+    let bar = km / projection.km_per_pixel();
+    let bar_right = WIDTH - 16.0;
+    let bar_left = bar_right - bar;
+    let bar_y = top + 40.0;
+    let km_text = if km < 1.0 {
+        format!("{} 米", (km * 1000.0).round())
+    } else {
+        format!("{km} 公里")
+    };
+    let _ = write!(
+        svg,
+        r##"<g class="scale-bar"><path d="M{bar_left:.1},{y0:.1}V{bar_y:.1}H{bar_right:.1}V{y0:.1}" fill="none" stroke="#33414f" stroke-width="1.5"/><text x="{mid:.1}" y="{ty:.1}" font-size="12" text-anchor="middle" fill="#33414f">{km_text}</text></g>"##,
+        y0 = bar_y - 5.0,
+        mid = (bar_left + bar_right) / 2.0,
+        ty = bar_y - 8.0,
+    );
+    let _ = write!(
+        svg,
+        r##"<text class="map-caption" x="16" y="{:.1}" font-size="12" fill="#6b7785">圆点面积与人口成正比；时间为直线距离估算</text>"##,
+        top + 48.0
+    );
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ mod assets;
 mod audit;
 mod bulk;
 mod catalog;
+mod coverage;
 mod login;
 pub mod map;
 mod network;

@@ -29,6 +29,12 @@ pub struct NetworkQuery {
     q: Option<String>,
     sort: Option<String>,
     page: Option<String>,
+    /// The coverage panel's form.
+    item: Option<String>,
+    mode: Option<String>,
+    minutes: Option<String>,
+    complete_only: Option<String>,
+    sites: Option<String>,
 }
 
 pub struct ChildRegion {
@@ -84,6 +90,7 @@ struct NetworkPage {
     can_manage: bool,
     map_svg: String,
     map_missing: String,
+    coverage: Option<super::coverage::CoveragePanel>,
 }
 
 fn parse_sort(text: &str) -> StationSort {
@@ -236,6 +243,23 @@ pub async fn page(
         _ => (String::new(), String::new()),
     };
 
+    let coverage = match &region {
+        Some(code) => {
+            let form = super::coverage::CoverageForm {
+                item: query.item.clone(),
+                mode: query.mode.clone(),
+                minutes: query.minutes.clone(),
+                complete_only: query
+                    .complete_only
+                    .as_deref()
+                    .is_some_and(|v| matches!(v, "1" | "on" | "true")),
+                sites: query.sites.clone(),
+            };
+            super::coverage::panel(&state, &staff, code, &form).await?
+        }
+        None => None,
+    };
+
     let current = path.last();
     let region_name = current
         .map(|r| r.name.clone())
@@ -339,6 +363,7 @@ pub async fn page(
         region_code: region_text,
         map_svg,
         map_missing,
+        coverage,
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -348,3 +348,61 @@ async fn the_obvious_site_is_planned(app: &TestApp) {
     assert_eq!(two.status, 200, "{}", two.text);
     assert_eq!(two.body["objective"], 4300);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_network_page_shows_coverage_and_stars_the_proposed_site() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    setup(&app).await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", ADMIN.0),
+            ("password", ADMIN.1),
+            ("next", "/network"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(login.status().is_redirection(), "{}", login.status());
+    // Without an item the panel shows only its form.
+    let plain = client
+        .get(app.url("/network?region=320903105"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(plain.contains("15 分钟覆盖") && plain.contains("id=\"coverage-form\""));
+    assert!(!plain.contains("id=\"coverage-map\""));
+    let page = client
+        .get(app.url(
+            "/network?region=320903105&item=JS-14&mode=walk&minutes=15&sites=1",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("直线距离估算（未导入路网，绕行系数 1.3）"), "{html}");
+    assert!(html.contains("覆盖人口 <strong>3,400</strong> / 7,700（<strong>44.2%</strong>）"), "{html}");
+    assert!(html.contains("id=\"coverage-map\""));
+    assert_eq!(html.matches("class=\"village covered\"").count(), 3);
+    assert_eq!(html.matches("class=\"village uncovered\"").count(), 3);
+    assert_eq!(html.matches("class=\"handling-station\"").count(), 2);
+    assert_eq!(html.matches("class=\"proposed-site\"").count(), 1);
+    assert!(html.contains("<li data-code=\"320903105204\">★ 古殿村委会 <span class=\"muted\">新覆盖 4,300 人</span></li>"), "{html}");
+    // A bad minute count is told in the panel, not as a broken page.
+    let bad = client
+        .get(app.url("/network?region=320903105&item=JS-14&minutes=999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 200);
+    assert!(bad.text().await.unwrap().contains("id=\"coverage-error\""));
+}
