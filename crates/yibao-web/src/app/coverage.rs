@@ -139,7 +139,10 @@ fn check_query(query: &CoverageQuery) -> Result<(), ApiError> {
         RegionLevel::County | RegionLevel::Town
     ) {
         return Err(ApiError::validation(
-            format!("区划“{}”不是县区或乡镇街道：覆盖分析按县区或乡镇计算", query.region),
+            format!(
+                "区划“{}”不是县区或乡镇街道：覆盖分析按县区或乡镇计算",
+                query.region
+            ),
             vec![ProblemField {
                 field: "region".into(),
                 message: "应为县区或乡镇街道代码".into(),
@@ -188,7 +191,8 @@ pub async fn coverage(
     let detour = DEFAULT_DETOUR;
     let mut villages = Vec::with_capacity(villages_raw.len());
     for village in villages_raw {
-        let (Some(lon), Some(lat), Some(population)) = (village.lon, village.lat, village.population)
+        let (Some(lon), Some(lat), Some(population)) =
+            (village.lon, village.lat, village.population)
         else {
             continue;
         };
@@ -197,7 +201,12 @@ pub async fn coverage(
         };
         let nearest = located
             .iter()
-            .map(|(code, at)| (code, straight_line_minutes(point.distance_m(*at), query.mode, detour)))
+            .map(|(code, at)| {
+                (
+                    code,
+                    straight_line_minutes(point.distance_m(*at), query.mode, detour),
+                )
+            })
             .min_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(b.0)));
         let minutes = nearest.map(|(_, m)| (m * 10.0).round() / 10.0);
         villages.push(VillageCoverage {
@@ -550,7 +559,11 @@ pub async fn import_population_csv(
     }
     let rows: Vec<PopulationRow> = rows.into_iter().map(|(_, r)| r).collect();
     let audit = actor
-        .audit("region.population_import", "region", &rows[0].code.to_string())
+        .audit(
+            "region.population_import",
+            "region",
+            &rows[0].code.to_string(),
+        )
         .detail(serde_json::json!({ "rows": rows.len(), "codes": codes }));
     store.set_region_populations(&rows, &audit).await?;
     Ok(rows.len())

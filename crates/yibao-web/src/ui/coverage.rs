@@ -101,7 +101,7 @@ fn grouped(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -186,9 +186,9 @@ async fn compute(
         region: region.clone(),
         item: item.to_owned(),
         mode: app::coverage::parse_travel_mode(mode_text)?,
-        minutes: minutes_text
-            .parse::<f64>()
-            .map_err(|_| ApiError::validation(format!("时间“{minutes_text}”无效：应为分钟数"), Vec::new()))?,
+        minutes: minutes_text.parse::<f64>().map_err(|_| {
+            ApiError::validation(format!("时间“{minutes_text}”无效：应为分钟数"), Vec::new())
+        })?,
         complete_only: form.complete_only,
     };
     let (report, plan) = match trim(&form.sites) {

@@ -511,7 +511,7 @@ pub fn render_coverage(spec: &CoverageMapSpec<'_>) -> String {
         .unwrap_or(1)
         .max(1) as f64;
     let mut order: Vec<&CoverageVillage> = spec.villages.iter().collect();
-    order.sort_by(|a, b| b.population.cmp(&a.population));
+    order.sort_by_key(|v| std::cmp::Reverse(v.population));
     for village in order {
         let (x, y) = projection.project(village.lon, village.lat);
         let radius = (11.0 * (village.population as f64 / largest).sqrt()).max(2.5);
@@ -572,7 +572,11 @@ pub fn render_coverage(spec: &CoverageMapSpec<'_>) -> String {
     for (kind, label) in entries {
         match kind {
             "covered" | "uncovered" => {
-                let colour = if kind == "covered" { COVERED } else { UNCOVERED };
+                let colour = if kind == "covered" {
+                    COVERED
+                } else {
+                    UNCOVERED
+                };
                 let _ = write!(
                     svg,
                     r##"<circle cx="{:.1}" cy="{legend_y}" r="6" fill="{colour}" fill-opacity="0.7"/>"##,

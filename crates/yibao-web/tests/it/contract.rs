@@ -65,6 +65,9 @@ async fn health_names_the_backend_and_openapi_lists_the_paths(app: &TestApp) {
         "/api/where",
         "/api/session",
         "/api/regions",
+        "/api/coverage",
+        "/api/plans",
+        "/api/regions/population",
     ] {
         assert!(
             openapi.body["paths"].get(path).is_some(),

@@ -253,7 +253,10 @@ async fn coverage_counts_exactly_the_villages_within_reach(app: &TestApp) {
     assert_eq!(reply.status, 200, "{}", reply.text);
     let body = &reply.body;
     assert_eq!(body["method"], "straight_line_estimate");
-    assert_eq!(body["method_label"], "直线距离估算（未导入路网，绕行系数 1.3）");
+    assert_eq!(
+        body["method_label"],
+        "直线距离估算（未导入路网，绕行系数 1.3）"
+    );
     assert_eq!(body["stations"], 2);
     assert_eq!(body["total_population"], 7700);
     assert_eq!(body["covered_population"], 1000 + 2000 + 400);
@@ -302,7 +305,10 @@ async fn coverage_counts_exactly_the_villages_within_reach(app: &TestApp) {
     // By car (30 km/h) 荣昌 (2,224 m → 5.8 min), 古殿 and 界河 (3,781 m → 9.8 min) are in
     // reach too.
     let car = app
-        .get("/api/coverage?region=320903105&item=JS-14&mode=car", Some(admin))
+        .get(
+            "/api/coverage?region=320903105&item=JS-14&mode=car",
+            Some(admin),
+        )
         .await;
     assert_eq!(car.body["covered_population"], 7700);
     // The county view counts the same villages under the same town.
@@ -381,16 +387,20 @@ async fn the_network_page_shows_coverage_and_stars_the_proposed_site() {
     assert!(plain.contains("15 分钟覆盖") && plain.contains("id=\"coverage-form\""));
     assert!(!plain.contains("id=\"coverage-map\""));
     let page = client
-        .get(app.url(
-            "/network?region=320903105&item=JS-14&mode=walk&minutes=15&sites=1",
-        ))
+        .get(app.url("/network?region=320903105&item=JS-14&mode=walk&minutes=15&sites=1"))
         .send()
         .await
         .unwrap();
     assert_eq!(page.status().as_u16(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("直线距离估算（未导入路网，绕行系数 1.3）"), "{html}");
-    assert!(html.contains("覆盖人口 <strong>3,400</strong> / 7,700（<strong>44.2%</strong>）"), "{html}");
+    assert!(
+        html.contains("直线距离估算（未导入路网，绕行系数 1.3）"),
+        "{html}"
+    );
+    assert!(
+        html.contains("覆盖人口 <strong>3,400</strong> / 7,700（<strong>44.2%</strong>）"),
+        "{html}"
+    );
     assert!(html.contains("id=\"coverage-map\""));
     assert_eq!(html.matches("class=\"village covered\"").count(), 3);
     assert_eq!(html.matches("class=\"village uncovered\"").count(), 3);
