@@ -48,6 +48,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     coverage_counts_exactly_the_villages_within_reach,
     the_obvious_site_is_planned,
+    a_population_csv_with_a_bad_row_imports_nothing_and_names_the_line,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,9 +143,7 @@ async fn coverage_outside_the_scope_is_403_and_bad_input_is_a_problem() {
     assert_eq!(bad_sites.body["errors"][0]["field"], "sites");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_population_csv_with_a_bad_row_imports_nothing_and_names_the_line() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+async fn a_population_csv_with_a_bad_row_imports_nothing_and_names_the_line(app: &TestApp) {
     let admin = &app.admin_token;
     let audit_before = app.audit_count().await;
     let csv = "region_code,population,lon,lat\n\
