@@ -1,42 +1,7 @@
 //! The console over plain HTTP: sign-in and its cookie, CSRF on forms, region scope on pages,
 //! Chinese error pages, and the public residents' page.
 
-use reqwest::redirect::Policy;
-
 use crate::helpers::*;
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn sign_in(
-    app: &TestApp,
-    client: &reqwest::Client,
-    username: &str,
-    password: &str,
-) -> reqwest::Response {
-    client
-        .post(app.url("/login"))
-        .form(&[
-            ("username", username),
-            ("password", password),
-            ("next", "/network"),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
-/// The CSRF token embedded in a page's forms.
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
-}
 
 #[tokio::test]
 async fn signing_in_sets_an_http_only_session_cookie_and_wrong_passwords_are_told_in_chinese() {

@@ -358,21 +358,8 @@ async fn the_obvious_site_is_planned(app: &TestApp) {
 async fn the_network_page_shows_coverage_and_stars_the_proposed_site() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     setup(&app).await;
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let login = client
-        .post(app.url("/login"))
-        .form(&[
-            ("username", ADMIN.0),
-            ("password", ADMIN.1),
-            ("next", "/network"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let client = browser();
+    let login = sign_in(&app, &client, ADMIN.0, ADMIN.1).await;
     assert!(login.status().is_redirection(), "{}", login.status());
     // Without an item the panel shows only its form.
     let plain = client

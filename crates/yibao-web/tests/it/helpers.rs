@@ -312,3 +312,37 @@ pub fn village_point(code: &str, village: &str, parent: &str, lon: f64, lat: f64
         "lat": lat
     })
 }
+
+/// A console client: keeps cookies and does not follow redirects, so tests see them.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub async fn sign_in(
+    app: &TestApp,
+    client: &reqwest::Client,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("next", "/network"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The CSRF token embedded in a page's forms.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
