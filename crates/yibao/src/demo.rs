@@ -452,6 +452,7 @@ pub async fn seed(store: &Store) -> Result<DemoSummary> {
         NOON_HOURS,
     ));
     let communities = all_regions(store, &RegionCode::parse("370211001")?).await?;
+    let huangdao_shape = import::parse_boundary(BOUNDARIES[2].1)?;
     for community in &communities {
         let code = community.code.to_string();
         stations.push(station(
@@ -477,12 +478,7 @@ pub async fn seed(store: &Store) -> Result<DemoSummary> {
     for (index, (host, label)) in hosted.iter().enumerate() {
         let community = &communities[(index * 3 + 1) % communities.len()];
         let code = community.code.to_string();
-        let point = point_near(
-            &mut rng,
-            &import::parse_boundary(BOUNDARIES[2].1)?,
-            village_points[&code],
-            400.0,
-        );
+        let point = point_near(&mut rng, &huangdao_shape, village_points[&code], 400.0);
         stations.push(station(
             format!("{code}-H{}", index + 1),
             format!("{}{label}医保驿站", short(&community.name)),
@@ -495,45 +491,44 @@ pub async fn seed(store: &Store) -> Result<DemoSummary> {
             POINT_HOURS,
         ));
     }
-    for (index, community) in communities.iter().take(8).enumerate() {
-        let code = community.code.to_string();
-        let point = point_near(
-            &mut rng,
-            &import::parse_boundary(BOUNDARIES[2].1)?,
-            village_points[&code],
-            300.0,
-        );
-        stations.push(station(
-            format!("{code}-R{}", index + 1),
-            format!("{}网格便捷服务点", short(&community.name)),
+    // N: residential points run by grid workers in the first eight communities, and
+    // building-level "warm" points for special groups in three of them.
+    let extended = [
+        (
+            0,
+            8,
+            "R",
+            "网格便捷服务点",
             StationLevel::Residential,
-            &code,
             "other",
-            Some(format!("{code}-PT")),
-            point,
-            0,
-            POINT_HOURS,
-        ));
-    }
-    for (index, community) in communities.iter().skip(2).take(3).enumerate() {
-        let code = community.code.to_string();
-        let point = point_near(
-            &mut rng,
-            &import::parse_boundary(BOUNDARIES[2].1)?,
-            village_points[&code],
-            200.0,
-        );
-        stations.push(station(
-            format!("{code}-B{}", index + 1),
-            format!("{}楼栋暖心服务点", short(&community.name)),
+            300.0,
+        ),
+        (
+            2,
+            3,
+            "B",
+            "楼栋暖心服务点",
             StationLevel::Building,
-            &code,
             "elderly_home",
-            Some(format!("{code}-PT")),
-            point,
-            0,
-            POINT_HOURS,
-        ));
+            200.0,
+        ),
+    ];
+    for (skip, take, suffix, label, level, host, spread_m) in extended {
+        for (index, community) in communities.iter().skip(skip).take(take).enumerate() {
+            let code = community.code.to_string();
+            let point = point_near(&mut rng, &huangdao_shape, village_points[&code], spread_m);
+            stations.push(station(
+                format!("{code}-{suffix}{}", index + 1),
+                format!("{}{label}", short(&community.name)),
+                level,
+                &code,
+                host,
+                Some(format!("{code}-PT")),
+                point,
+                0,
+                POINT_HOURS,
+            ));
+        }
     }
     // 即墨区: nine items delegated to a station in every town.
     for town in all_regions(store, &RegionCode::parse("370215")?).await? {

@@ -6,9 +6,7 @@ use serde_json::json;
 use yibao_domain::{
     GeoPoint, HandlingMode, LevelCheck, RegionCode, StationLevel, check_mode_allowed,
 };
-use yibao_store::{
-    DelegationChange, PageRequest, Station, StationFilter, StationStatus, Store, StoredItem,
-};
+use yibao_store::{DelegationChange, Station, StationFilter, StationStatus, Store, StoredItem};
 
 use super::Actor;
 use crate::error::{ApiError, ProblemField};
@@ -214,23 +212,4 @@ pub async fn nearest(
     });
     found.truncate(limit.clamp(1, 100));
     Ok((item, found))
-}
-
-/// The whole station list of a region, for pages that draw the network.
-pub async fn stations_in(store: &Store, region: &RegionCode) -> Result<Vec<Station>, ApiError> {
-    let filter = StationFilter {
-        region: Some(region.clone()),
-        ..StationFilter::default()
-    };
-    let mut page = PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE));
-    let mut all = Vec::new();
-    loop {
-        let batch = store.list_stations(&filter, page).await?;
-        let done = batch.items.len() < page.per_page as usize;
-        all.extend(batch.items);
-        if done {
-            return Ok(all);
-        }
-        page.page += 1;
-    }
 }

@@ -389,10 +389,15 @@ async fn county_map(
     } else {
         String::new()
     };
-    let open: Vec<_> = app::delegation::stations_in(&state.store, &county)
+    let filter = StationFilter {
+        region: Some(county.clone()),
+        status: Some(StationStatus::Open),
+        ..StationFilter::default()
+    };
+    let open: Vec<_> = app::stations::all(&state.store, &filter)
         .await?
         .into_iter()
-        .filter(|s| s.status == StationStatus::Open && s.location.is_some())
+        .filter(|s| s.location.is_some())
         .collect();
     let generated = open.iter().any(|s| s.location_generated);
     let stations: Vec<MapStation> = open
