@@ -255,7 +255,22 @@ impl ErlangA {
                 mean_queue: 0.0,
             };
         }
+        self.measures_of(&self.states())
+    }
+
+    /// The measures and P(served and W ≤ `minutes`) from one pass over the states.
+    pub fn measures_and_served_within(&self, minutes: f64) -> (ErlangAMeasures, f64) {
+        if self.arrival_rate <= 0.0 {
+            return (self.measures(), 1.0);
+        }
         let states = self.states();
+        (
+            self.measures_of(&states),
+            self.served_within_of(&states, minutes),
+        )
+    }
+
+    fn measures_of(&self, states: &QueueStates) -> ErlangAMeasures {
         let ln_total = states.ln_total();
         let queue: f64 = states.terms.iter().sum();
         let weighted: f64 = states
@@ -284,7 +299,10 @@ impl ErlangA {
         if self.arrival_rate <= 0.0 {
             return 1.0;
         }
-        let states = self.states();
+        self.served_within_of(&self.states(), minutes)
+    }
+
+    fn served_within_of(&self, states: &QueueStates, minutes: f64) -> f64 {
         let ln_total = states.ln_total();
         let free = 1.0 - (states.terms.iter().sum::<f64>().ln() + states.ln_scale - ln_total).exp();
         // Arrival sees j waiting ahead with probability ∝ terms[j] (PASTA).
@@ -304,17 +322,18 @@ impl ErlangA {
         let drain = f64::from(self.servers) / self.mean_service_min;
         // Drop the negligible tail of arrival states.
         let mut last = arriving.len();
-        while last > 1 && arriving[last - 1] < 1e-15 {
+        while last > 1 && arriving[last - 1] < 1e-13 {
             last -= 1;
         }
-        let arriving = &arriving[..last];
-        let ahead_max = arriving.len();
-        let uniform = drain + (ahead_max as f64 + 1.0) * theta;
+        let uniform = drain + (last as f64 + 1.0) * theta;
         let mean_jumps = uniform * minutes.max(0.0);
         if mean_jumps == 0.0 {
             return 0.0;
         }
-        let max_jumps = (mean_jumps + 12.0 * mean_jumps.sqrt() + 30.0).ceil() as usize;
+        let max_jumps = (mean_jumps + 10.0 * mean_jumps.sqrt() + 30.0).ceil() as usize;
+        // From i ahead, service needs i + 1 jumps: states beyond the last jump never make it.
+        let arriving = &arriving[..last.min(max_jumps)];
+        let ahead_max = arriving.len();
         // served[i] = P(served within k jumps | i ahead), over k.
         let mut served = vec![0.0; ahead_max];
         let mut next = vec![0.0; ahead_max];
@@ -322,7 +341,8 @@ impl ErlangA {
         let mut total = 0.0;
         for jumps in 0..=max_jumps {
             if jumps > 0 {
-                for i in 0..ahead_max {
+                // After k jumps only i < k can have been served.
+                for i in 0..ahead_max.min(jumps) {
                     let down = (drain + i as f64 * theta) / uniform;
                     let stay = 1.0 - (drain + (i as f64 + 1.0) * theta) / uniform;
                     let after = if i == 0 { 1.0 } else { served[i - 1] };
@@ -333,7 +353,12 @@ impl ErlangA {
             }
             let weight = ln_poisson.exp();
             if weight > 0.0 {
-                let mixed: f64 = arriving.iter().zip(&served).map(|(p, s)| p * s).sum();
+                let reach = ahead_max.min(jumps);
+                let mixed: f64 = arriving[..reach]
+                    .iter()
+                    .zip(&served[..reach])
+                    .map(|(p, s)| p * s)
+                    .sum();
                 total += weight * mixed;
             }
         }
@@ -366,12 +391,33 @@ pub fn erlang_a_servers(
             .p_served_within(target.within_min)
             >= target.share
     };
-    // Service level rises with n: double, then bisect.
-    let mut high = 1;
-    while !meets(high) {
-        high *= 2;
+    // Service level rises with n. Start near the load (the answer is usually within a few
+    // square roots of it), step outwards to bracket, then bisect.
+    let load = arrival_rate * mean_service_min;
+    let step = (load.sqrt().ceil() as u32).max(1);
+    let mut high = (load.ceil() as u32).max(1);
+    let mut low = 0;
+    if meets(high) {
+        while high > 1 {
+            let lower = high.saturating_sub(step).max(1);
+            if meets(lower) {
+                high = lower;
+                if lower == 1 {
+                    break;
+                }
+            } else {
+                low = lower;
+                break;
+            }
+        }
+    } else {
+        low = high;
+        high += step;
+        while !meets(high) {
+            low = high;
+            high += step;
+        }
     }
-    let mut low = high / 2; // fails (or 0)
     while high - low > 1 {
         let mid = (low + high) / 2;
         if meets(mid) {
