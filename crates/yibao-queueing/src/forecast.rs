@@ -205,7 +205,7 @@ pub fn forecast(history: &History, config: &ForecastConfig) -> Result<Forecast, 
     let shift = |date: NaiveDate, back: u64| date.checked_sub_days(Days::new(back));
     let used_span = if volume_days.is_empty() {
         (
-            days.iter().rev().take(20).last().map(|d| d.date),
+            days.iter().rev().take(20).next_back().map(|d| d.date),
             days.last().map(|d| d.date),
         )
     } else {

@@ -243,7 +243,7 @@ pub fn plan_windows(
             "服务目标无效：比例须在 0 与 1 之间，时间不能为负".to_owned(),
         ));
     }
-    if !(config.mean_patience_min > 0.0) {
+    if config.mean_patience_min.is_nan() || config.mean_patience_min <= 0.0 {
         return Err(QueueingError::Invalid("平均耐心时间须为正数".to_owned()));
     }
     let slot_len = f64::from(forecast.slot_min);
@@ -396,8 +396,8 @@ fn allocate(
             left[category] -= 1;
         }
     }
-    for category in 0..categories {
-        for _ in 0..left[category] {
+    for (category, &missing) in left.iter().enumerate() {
+        for _ in 0..missing {
             let mut visited = vec![false; windows.len()];
             if !augment(category, windows, &mut assignment, &mut visited) {
                 // Cannot happen: the counts were realised once; keep the scratch assignment.

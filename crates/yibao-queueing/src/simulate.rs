@@ -292,7 +292,7 @@ pub fn simulate(
                 outcome: &mut Vec<(f64, bool)>|
      -> Option<usize> {
         let set = layout.slots[slot][window];
-        for class in 0..2 {
+        for class in [0, 1] {
             let mut best: Option<usize> = None;
             for category in set.iter().take_while(|&c| c < categories) {
                 let queue = &mut queues[category][class];
