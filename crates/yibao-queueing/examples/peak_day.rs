@@ -1,6 +1,9 @@
-//! Prints the peak-day comparison (best static layout, naive per-slot Erlang C, lag-aware tidal
-//! plan, all-skills reference) for a seed: `cargo run --release -p yibao-queueing --example
-//! peak_day -- 42`.
+//! The peak-day comparison behind `bench/run-queueing.sh`: generates eight weeks of history and
+//! the payment-season peak day from a seed, then runs `plan_station_day` (forecast, lag-aware and
+//! naive plans, exhaustive static-layout search, replays) exactly as `yibao plan-windows
+//! --generate` does, and prints the report as JSON on stdout and the timing on stderr.
+//!
+//! `cargo run --release -p yibao-queueing --example peak_day -- 42 [--table]`
 
 use std::time::Instant;
 
@@ -12,8 +15,11 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(42);
+    let table = std::env::args().any(|a| a == "--table");
+    let started = Instant::now();
     let hall = HallModel::payment_season_hall();
     let (history, peak) = peak_day_scenario(seed);
+    let generated = started.elapsed();
     let request = StationDayRequest {
         forecast: ForecastConfig::for_date(peak_day_date()),
         windows: hall.payment_season_windows(),
@@ -22,24 +28,22 @@ fn main() {
         seed,
         search_static: true,
     };
-    let started = Instant::now();
+    let planning = Instant::now();
     let report = plan_station_day(&history, &request, Some(&peak.tickets)).expect("plan");
-    println!(
-        "tickets {} in {:.2?}",
-        report.replay_tickets,
-        started.elapsed()
+    eprintln!(
+        "generated {} history tickets in {:.3} s; station-day with static search in {:.3} s",
+        history.tickets.len(),
+        generated.as_secs_f64(),
+        planning.elapsed().as_secs_f64()
     );
-    println!(
-        "static {:?}",
-        report
-            .best_static
-            .as_ref()
-            .map(|s| (&s.counts, s.evaluated))
-    );
+    if !table {
+        println!("{}", serde_json::to_string(&report).expect("serializes"));
+        return;
+    }
     for scenario in &report.scenarios {
         let o = &scenario.report.overall;
         println!(
-            "{:<36} mean {:6.2} p90 {:6.2} max {:6.1} queue {:6.2} ab {:5.3} within {:5.3}",
+            "{:<16} mean {:6.2} p90 {:6.2} max {:6.1} queue {:6.2} abandoned {:5.3} within {:5.3}",
             scenario.key,
             o.mean_wait_min,
             o.p90_wait_min,
@@ -47,18 +51,6 @@ fn main() {
             o.mean_queue_time_min,
             o.abandon_share,
             o.within_target_share
-        );
-    }
-    for slot in &report.plan.slots {
-        println!(
-            "{} tidal {:?} naive {:?} load {:?}",
-            slot.start_min,
-            slot.assigned,
-            report.naive_plan.slots[(slot.start_min - 510) as usize / 15].assigned,
-            slot.offered_load
-                .iter()
-                .map(|l| (l * 10.0).round() / 10.0)
-                .collect::<Vec<_>>()
         );
     }
 }

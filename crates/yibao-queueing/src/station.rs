@@ -162,7 +162,7 @@ pub fn sample_day(forecast: &Forecast, seed: u64) -> Vec<TicketRecord> {
 
 /// The static layout (one category per window all day) with the least mean time in queue over
 /// all tickets on `tickets`: every split of the windows into category counts that the skills
-/// allow, exhaustively when there are at most 5,000 splits, otherwise by moving one window at a
+/// allow and that leaves no category with tickets without a window, exhaustively when there are at most 5,000 splits, otherwise by moving one window at a
 /// time from a load-proportional start until no move helps.
 pub fn best_static_layout(
     tickets: &[Ticket],
@@ -171,8 +171,18 @@ pub fn best_static_layout(
 ) -> Result<(StaticSearch, SimulationReport), QueueingError> {
     let categories = config.categories;
     check_windows(windows, categories)?;
+    // A hall serves every business that comes: each category with tickets keeps a window
+    // (when there are enough windows for that).
+    let mut present = vec![false; categories];
+    for ticket in tickets {
+        present[ticket.category] = true;
+    }
+    let must_serve = present.iter().filter(|&&p| p).count() <= windows.len();
     let mut evaluated = 0;
     let mut evaluate = |counts: &[u32]| -> Option<(Vec<usize>, SimulationReport)> {
+        if must_serve && counts.iter().zip(&present).any(|(&n, &p)| p && n == 0) {
+            return None;
+        }
         let assignment = realise(counts, windows)?;
         evaluated += 1;
         let layout = Layout::fixed(assignment.iter().map(|&c| CategorySet::single(c)).collect());
@@ -192,15 +202,15 @@ pub fn best_static_layout(
             }
         });
     } else {
-        // Start proportional to the work of each category, then improve by single moves.
+        // Start with one window per category with tickets, the rest by work per window, then
+        // improve by single moves.
         let mut work = vec![0.0; categories];
         for ticket in tickets {
             work[ticket.category] += ticket.service_min;
         }
-        let total: f64 = work.iter().sum::<f64>().max(1e-9);
-        let mut counts: Vec<u32> = work
+        let mut counts: Vec<u32> = present
             .iter()
-            .map(|w| (w / total * windows.len() as f64).floor() as u32)
+            .map(|&p| u32::from(p && must_serve))
             .collect();
         while counts.iter().sum::<u32>() < windows.len() as u32 {
             let busiest = (0..categories)
@@ -211,19 +221,12 @@ pub fn best_static_layout(
                 .expect("categories");
             counts[busiest] += 1;
         }
-        let mut current = match evaluate(&counts) {
-            Some((assignment, report)) => (counts.clone(), assignment, report),
-            None => {
-                let assignment: Vec<usize> = windows
-                    .iter()
-                    .map(|w| w.skills.iter().next().expect("checked"))
-                    .collect();
-                let mut counts = vec![0; categories];
-                assignment.iter().for_each(|&c| counts[c] += 1);
-                let report = evaluate(&counts).expect("realisable").1;
-                (counts, assignment, report)
-            }
+        let Some((assignment, report)) = evaluate(&counts) else {
+            return Err(QueueingError::Invalid(
+                "窗口的可办业务与业务量不匹配，无法组成初始固定布局".to_owned(),
+            ));
         };
+        let mut current = (counts, assignment, report);
         loop {
             let mut improved = false;
             for from in 0..categories {

@@ -44,8 +44,9 @@ fn the_static_search_returns_the_best_of_all_splits() {
     };
     let (search, report) = best_static_layout(&tickets, &windows, &config).unwrap();
     assert!(search.exhaustive);
-    assert_eq!(search.evaluated, 5);
-    let by_hand = (0..=4)
+    // (0, 4) and (4, 0) leave a category without a window.
+    assert_eq!(search.evaluated, 3);
+    let by_hand = (1..=3)
         .map(|zero: usize| {
             let sets = (0..4)
                 .map(|w| CategorySet::single(usize::from(w >= zero)))
