@@ -194,8 +194,8 @@ impl Tokenizer for BigramTokenizer {
                 if i - start == 1 {
                     tokens.push(token(text, chars[start].0, end_of(start + 1), tokens.len()));
                 } else {
-                    for j in start..i - 1 {
-                        tokens.push(token(text, chars[j].0, end_of(j + 2), tokens.len()));
+                    for (j, &(at, _)) in chars.iter().enumerate().take(i - 1).skip(start) {
+                        tokens.push(token(text, at, end_of(j + 2), tokens.len()));
                     }
                 }
             } else if c.is_ascii_alphanumeric() {

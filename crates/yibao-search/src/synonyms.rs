@@ -40,7 +40,7 @@ impl Synonyms {
                 rules.push((fold(phrase).chars().collect::<Vec<char>>(), term.clone()));
             }
         }
-        rules.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        rules.sort_by_key(|rule| std::cmp::Reverse(rule.0.len()));
         Ok(Synonyms { rules })
     }
 
