@@ -25,11 +25,13 @@ fn main() {
                     bigram_boost,
                     answer_boost,
                     word_weight,
+                    half_evidence: 4.0,
                     threshold: 0.0,
                     ..QaConfig::default()
                 };
                 let mut engine = QaEngine::new(kb.clone(), config).expect("index");
                 for step in 20..=80 {
+                    // Confidence e/(e+4) = t  ⇔  evidence = 4t/(1-t): 0.2..0.8 spans 1..16.
                     let threshold = step as f32 / 100.0;
                     engine.set_threshold(threshold);
                     let report = evaluate(&engine, &cases);

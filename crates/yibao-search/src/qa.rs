@@ -238,9 +238,9 @@ impl Default for QaConfig {
     fn default() -> Self {
         QaConfig {
             word_boost: 1.0,
-            bigram_boost: 0.5,
+            bigram_boost: 0.25,
             answer_boost: 0.2,
-            word_weight: 0.5,
+            word_weight: 0.3,
             half_evidence: 4.0,
             threshold: 0.45,
             synonyms: true,
