@@ -1,0 +1,54 @@
+//! Prints the evidence of the top candidate for every question of a split (for calibrating
+//! the confidence on the tuning half): `label correct bm25 matched coverage question`.
+
+use yibao_domain::Catalog;
+use yibao_search::eval::read_cases;
+use yibao_search::{KnowledgeBase, QaConfig, QaEngine, Ranker};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
+        .unwrap_or_else(|| "bench/qa/devset.jsonl".to_owned());
+    let split = args.next().unwrap_or_else(|| "tune".to_owned());
+    let text = std::fs::read_to_string(&path).expect("read the set");
+    let engine = QaEngine::new(
+        KnowledgeBase::default_for(&Catalog::jiangsu_2022()),
+        QaConfig::default(),
+    )
+    .expect("index");
+    for case in read_cases(&text).expect("valid set") {
+        if case.split.as_deref() != Some(split.as_str()) {
+            continue;
+        }
+        let ranked = engine.rank(&case.question, 2);
+        let Some(best) = ranked.first() else {
+            println!(
+                "{}\t-\t0\t0\t0\t0\t{}",
+                label(&case.expected_item),
+                case.question
+            );
+            continue;
+        };
+        let item = engine.entries()[best.entry].item.clone();
+        let second = ranked.get(1).map(|r| r.bm25).unwrap_or(0.0);
+        println!(
+            "{}\t{}\t{:.2}\t{:.2}\t{:.2}\t{:.2}\t{}",
+            label(&case.expected_item),
+            if item == case.expected_item {
+                "ok"
+            } else {
+                "x"
+            },
+            best.bm25,
+            best.matched,
+            best.coverage,
+            best.bm25 - second,
+            case.question
+        );
+    }
+}
+
+fn label(item: &Option<String>) -> &'static str {
+    if item.is_some() { "in" } else { "oos" }
+}
