@@ -10,37 +10,45 @@ plain WHERE clauses on the same rows. Prints one JSON line like the Rust side.
 """
 import json, os, resource, sqlite3, sys, time
 
-d = sys.argv[1] if len(sys.argv) > 1 else "/tmp/archive-bench"
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+d = args[0] if args else "/tmp/archive-bench"
+reuse = "--reuse" in sys.argv  # query an existing fts5.db (its build figures are then absent)
+rounds = 1 if "--one-round" in sys.argv else 3
 db_path = os.path.join(d, "fts5.db")
-if os.path.exists(db_path):
+if os.path.exists(db_path) and not reuse:
     os.remove(db_path)
 db = sqlite3.connect(db_path)
+if reuse:
+    db.execute("PRAGMA query_only=ON")
 db.execute("PRAGMA journal_mode=OFF")
 db.execute("PRAGMA synchronous=OFF")
-db.execute("CREATE TABLE archives (id INTEGER PRIMARY KEY, region TEXT, record_type TEXT, year INTEGER, station TEXT, title TEXT, text TEXT)")
-db.execute("CREATE VIRTUAL TABLE archives_fts USING fts5(title, text, content='archives', content_rowid='id', tokenize='trigram')")
+started = loaded = built = time.perf_counter()
+n = db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name='archives'").fetchone()[0] and db.execute("SELECT COUNT(*) FROM archives").fetchone()[0] if reuse else 0
+if not reuse:
+  db.execute("CREATE TABLE archives (id INTEGER PRIMARY KEY, region TEXT, record_type TEXT, year INTEGER, station TEXT, title TEXT, text TEXT)")
+  db.execute("CREATE VIRTUAL TABLE archives_fts USING fts5(title, text, content='archives', content_rowid='id', tokenize='trigram')")
 
-rows = []
-started = time.perf_counter()
-n = 0
-with open(os.path.join(d, "corpus.jsonl"), encoding="utf-8") as f:
-    for line in f:
-        r = json.loads(line)
-        rows.append((r["id"], r["region"], r["record_type"], r["year"], r["station"], r["title"], r["text"]))
-        if len(rows) == 10000:
-            db.executemany("INSERT INTO archives VALUES (?,?,?,?,?,?,?)", rows)
-            n += len(rows)
-            rows.clear()
-if rows:
-    db.executemany("INSERT INTO archives VALUES (?,?,?,?,?,?,?)", rows)
-    n += len(rows)
-db.commit()
-loaded = time.perf_counter()
-db.execute("INSERT INTO archives_fts(rowid, title, text) SELECT id, title, text FROM archives")
-db.execute("CREATE INDEX archives_filters ON archives(record_type, year)")
-db.execute("CREATE INDEX archives_region ON archives(region)")
-db.commit()
-built = time.perf_counter()
+  rows = []
+  started = time.perf_counter()
+  n = 0
+  with open(os.path.join(d, "corpus.jsonl"), encoding="utf-8") as f:
+      for line in f:
+          r = json.loads(line)
+          rows.append((r["id"], r["region"], r["record_type"], r["year"], r["station"], r["title"], r["text"]))
+          if len(rows) == 10000:
+              db.executemany("INSERT INTO archives VALUES (?,?,?,?,?,?,?)", rows)
+              n += len(rows)
+              rows.clear()
+  if rows:
+      db.executemany("INSERT INTO archives VALUES (?,?,?,?,?,?,?)", rows)
+      n += len(rows)
+  db.commit()
+  loaded = time.perf_counter()
+  db.execute("INSERT INTO archives_fts(rowid, title, text) SELECT id, title, text FROM archives")
+  db.execute("CREATE INDEX archives_filters ON archives(record_type, year)")
+  db.execute("CREATE INDEX archives_region ON archives(region)")
+  db.commit()
+  built = time.perf_counter()
 
 queries = [json.loads(l) for l in open(os.path.join(d, "queries.jsonl"), encoding="utf-8")]
 
@@ -63,7 +71,7 @@ def run(q):
 for q in queries:
     run(q)
 lat, precision, judged, empty = [], 0.0, 0, 0
-for rnd in range(3):
+for rnd in range(rounds):
     for q in queries:
         t = time.perf_counter()
         ids = run(q)
@@ -83,7 +91,8 @@ print(json.dumps({
     "records": n,
     "load_s": loaded - started,
     "index_s": built - loaded,
-    "build_records_per_s": n / (built - loaded),
+    "build_records_per_s": n / (built - loaded) if not reuse else None,
+    "timed_rounds": rounds,
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "db_mb": os.path.getsize(db_path) / 1e6,
     "queries": len(queries),
