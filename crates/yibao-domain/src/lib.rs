@@ -5,6 +5,7 @@
 //! rest of the system works with the parsed types. No I/O, no async, no SQL, no HTTP.
 //! Error messages are Simplified Chinese because they reach users unchanged.
 
+pub mod appointment;
 pub mod catalog;
 pub mod csv_text;
 pub mod delegation;
@@ -14,6 +15,7 @@ pub mod geo;
 pub mod id_number;
 pub mod region;
 pub mod station;
+pub mod ticket;
 
 pub use catalog::{Catalog, CatalogInfo, Channel, Material, ServiceItem, TimeLimit};
 pub use delegation::{HandlingMode, LevelCheck, check_mode_allowed};
@@ -22,3 +24,4 @@ pub use geo::{GeoPoint, MultiPolygon};
 pub use id_number::{IdNumber, Sex};
 pub use region::{RegionCode, RegionLevel};
 pub use station::{HostType, OpeningHours, StationCode, StationLevel, StationRecord};
+pub use ticket::{CategoryPrefix, TicketNumber, TicketStatus};

@@ -18,6 +18,7 @@ use thiserror::Error;
 
 mod audit;
 mod catalog;
+mod counter;
 mod delegations;
 mod regions;
 mod stations;
@@ -25,6 +26,10 @@ mod users;
 
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use catalog::{ItemHistoryEntry, StoredItem};
+pub use counter::{
+    BookingOutcome, CallRecord, Claim, CounterCategory, CounterWindow, NewAppointment, NewTicket,
+    StoredAppointment, StoredCalendar, StoredTicket, TicketMove,
+};
 pub use delegations::{Delegation, DelegationChange, StationHandling};
 pub use regions::{PopulationRow, Region, RegionFilter, RegionRow, RegionSummary};
 pub use stations::{Station, StationFilter, StationSort, StationStatus};

@@ -4,6 +4,7 @@
 
 mod coverage;
 mod demo;
+mod demo_counter;
 mod import;
 
 use std::path::{Path, PathBuf};

@@ -5,6 +5,7 @@
 //! and code are what every caller needs (the CLI prints the Chinese message).
 
 pub mod catalog;
+pub mod counter;
 pub mod coverage;
 pub mod delegation;
 pub mod regions;

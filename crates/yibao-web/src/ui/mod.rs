@@ -11,6 +11,7 @@ mod assets;
 mod audit;
 mod bulk;
 mod catalog;
+mod counter;
 mod coverage;
 mod login;
 pub mod map;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/where", get(where_page::page))
         .route("/audit", get(audit::page))
+        .merge(counter::router())
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(state, error_pages))
         .route("/static/{file}", get(assets::serve))

@@ -3,5 +3,6 @@
 
 mod console;
 mod contract;
+mod counter;
 mod coverage;
 mod helpers;

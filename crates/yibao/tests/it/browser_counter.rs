@@ -1,0 +1,205 @@
+//! The counter in real headless Chromium (one browser session): the hall's display board is
+//! open in one tab; a resident takes a ticket at the kiosk in another; the window clerk signs
+//! in and calls until that ticket comes up; the board, without a reload, announces
+//! “请 A00x 号到 1 号窗口” (server-sent events).
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use thirtyfour::prelude::*;
+
+use crate::support::*;
+
+/// Kills a child process when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn wait_for(url: &str) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while Instant::now() < deadline {
+        if client
+            .get(url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{url} did not come up");
+}
+
+/// Polls an element's text until `accept` holds (or 20 s pass); returns the last text.
+async fn text_until(
+    driver: &WebDriver,
+    css: &str,
+    accept: impl Fn(&str) -> bool,
+) -> WebDriverResult<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = match driver.find(By::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if accept(&text) || Instant::now() > deadline {
+            return Ok(text);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_ticket_is_called_at_a_window_and_announced_on_the_board() {
+    let chromedriver = std::path::Path::new("/usr/bin/chromedriver");
+    if !chromedriver.exists() || !std::path::Path::new("/usr/bin/chromium").exists() {
+        assert!(
+            !required("YIBAO_REQUIRE_BROWSER"),
+            "YIBAO_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed"
+        );
+        notice("chromium/chromedriver are not installed: the counter browser test was SKIPPED.");
+        return;
+    }
+    let temp = TempDir::new("browser_counter");
+    let port = free_port();
+    let _server = Running(
+        yibao()
+            .args(["demo", "--port", &port.to_string(), "--file"])
+            .arg(temp.path().join("demo.db"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{base}/api/health")).await;
+    let driver_port = free_port();
+    let _chromedriver = Running(
+        Command::new(chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for(&format!("http://127.0.0.1:{driver_port}/status")).await;
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary("/usr/bin/chromium").unwrap();
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--window-size=1366,900",
+    ] {
+        caps.add_arg(arg).unwrap();
+    }
+    caps.add_arg(&format!(
+        "--user-data-dir={}",
+        temp.path().join("profile").display()
+    ))
+    .unwrap();
+    let driver = WebDriver::new(format!("http://127.0.0.1:{driver_port}"), caps)
+        .await
+        .unwrap();
+    let result = journey(&driver, &base).await;
+    let _ = driver
+        .screenshot(&repo_root().join("target/browser-counter-last.png"))
+        .await;
+    driver.quit().await.unwrap();
+    result.unwrap();
+}
+
+const STATION: &str = "320903105-ST";
+
+async fn journey(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
+    // The hall's board, connected to its event stream.
+    driver
+        .goto(format!("{base}/counter/{STATION}/board"))
+        .await?;
+    let live = text_until(driver, "#board-live", |t| t == "实时").await?;
+    assert_eq!(live, "实时", "the board connects to its event stream");
+    let board_tab = driver.window().await?;
+
+    // A resident takes a 参保登记 ticket at the kiosk, in another tab.
+    let kiosk_tab = driver.new_tab().await?;
+    driver.switch_to_window(kiosk_tab).await?;
+    driver
+        .goto(format!("{base}/counter/{STATION}/kiosk"))
+        .await?;
+    driver.find(By::Id("take-A")).await?.click().await?;
+    let number = text_until(driver, "#slip-number", |t| t.starts_with('A')).await?;
+    assert!(number.starts_with("A0"), "a printed-looking slip: {number}");
+
+    // The window clerk signs in at window 1 and calls until the resident's turn.
+    driver.goto(format!("{base}/login")).await?;
+    driver
+        .find(By::Css("form#login input[name=username]"))
+        .await?
+        .send_keys("chuangkou")
+        .await?;
+    driver
+        .find(By::Css("form#login input[name=password]"))
+        .await?
+        .send_keys("Chuangkou2026")
+        .await?;
+    driver.find(By::Id("login-submit")).await?.click().await?;
+    text_until(driver, "#current-user", |t| !t.is_empty()).await?;
+    driver.goto(format!("{base}/counter/{STATION}")).await?;
+    driver
+        .find(By::Css("tr[data-window='1'] a"))
+        .await?
+        .click()
+        .await?;
+    driver.find(By::Id("window-sign-in")).await?.click().await?;
+    driver.find(By::Id("signed-in")).await?;
+    let mut called = Vec::new();
+    for _ in 0..10 {
+        driver.find(By::Id("call-next")).await?.click().await?;
+        let current = text_until(driver, "#current-number", |t| !t.is_empty()).await?;
+        called.push(current.clone());
+        if current == number {
+            break;
+        }
+        driver.find(By::Id("act-finish")).await?.click().await?;
+        driver.find(By::Id("call-next")).await?;
+    }
+    assert_eq!(
+        called.last(),
+        Some(&number),
+        "the clerk reaches the ticket: {called:?}"
+    );
+
+    // The board, never reloaded, announces it.
+    driver.switch_to_window(board_tab).await?;
+    let expected = format!("请 {number} 号到 1 号窗口");
+    let latest = text_until(driver, "#board-latest", |t| t == expected).await?;
+    assert_eq!(latest, expected, "the board announces the call live");
+    let calls = driver
+        .find(By::Css("#board-calls tbody"))
+        .await?
+        .text()
+        .await?;
+    assert!(calls.contains(&number), "{calls}");
+    Ok(())
+}
