@@ -64,21 +64,46 @@ def haversine_m(lon1, lat1, lon2, lat2):
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))
 
 
-def same_speed_profile(osrm_dir: pathlib.Path, work: pathlib.Path) -> pathlib.Path:
-    """Copies OSRM's profiles and writes foot_same_speed.lua: 5 km/h everywhere, no penalties."""
+YIBAO_WALK_CLASSES = ["trunk", "trunk_link", "primary", "primary_link", "secondary", "secondary_link",
+                      "tertiary", "tertiary_link", "unclassified", "residential", "living_street", "service",
+                      "road", "track", "pedestrian", "footway", "path", "steps", "cycleway", "bridleway"]
+
+
+def osrm_profiles(osrm_dir: pathlib.Path, work: pathlib.Path) -> dict[str, pathlib.Path]:
+    """Copies OSRM's profiles and writes two variants of foot.lua.
+
+    foot_same_speed.lua: 5 km/h on every way it walks, no traffic-signal / u-turn penalties, no
+    surface slow-downs (the stock foot profile's way speeds are all 5 km/h already).
+    foot_same_network.lua: that, and the ways yibao's walk mode uses: every highway class but
+    motorways (so trunk, road, cycleway and bridleway too), no platforms, piers, parking areas or
+    ferries, `area=yes` ways avoided, and roads tagged `sidewalk=separate` kept walkable.
+    """
     profiles = work / "profiles"
     if profiles.exists():
         shutil.rmtree(profiles)
     shutil.copytree(osrm_dir / "share" / "profiles", profiles)
     text = (profiles / "foot.lua").read_text()
-    text, n1 = re.subn(r"traffic_signal_penalty\s*=\s*[0-9.]+", "traffic_signal_penalty        = 0", text)
-    text, n2 = re.subn(r"u_turn_penalty\s*=\s*[0-9.]+", "u_turn_penalty                = 0", text)
-    text, n3 = re.subn(r"surface_speeds = \{[^}]*\}", "surface_speeds = {}", text)
-    if (n1, n2, n3) != (1, 1, 1):
-        raise SystemExit(f"foot.lua changed shape: replacements {n1, n2, n3}")
-    out = profiles / "foot_same_speed.lua"
-    out.write_text(text)
-    return out
+
+    def sub(pattern: str, replacement: str, source: str, flags: int = 0) -> str:
+        out, n = re.subn(pattern, replacement, source, count=1, flags=flags)
+        if n != 1:
+            raise SystemExit(f"foot.lua changed shape: no match for {pattern!r}")
+        return out
+
+    text = sub(r"traffic_signal_penalty\s*=\s*[0-9.]+", "traffic_signal_penalty        = 0", text)
+    text = sub(r"u_turn_penalty\s*=\s*[0-9.]+", "u_turn_penalty                = 0", text)
+    text = sub(r"surface_speeds = \{[^}]*\}", "surface_speeds = {}", text)
+    same_speed = profiles / "foot_same_speed.lua"
+    same_speed.write_text(text)
+    highway = ",\n".join(f"        {c:<16}= walking_speed" for c in YIBAO_WALK_CLASSES)
+    text = sub(r"    speeds = Sequence \{.*?\n    \},\n",
+               "    speeds = Sequence {\n      highway = {\n" + highway + "\n      }\n    },\n", text, re.S)
+    text = sub(r"route_speeds = \{[^}]*\}", "route_speeds = {}", text)
+    text = sub(r"avoid = Set \{", "avoid = Set {\n      'area',", text)
+    text = sub(r"\n\s*handle_sidewalk_separate,", "", text)
+    same_network = profiles / "foot_same_network.lua"
+    same_network.write_text(text)
+    return {"stock foot profile at 5 km/h": same_speed, "foot profile on yibao's way set": same_network}
 
 
 def osrm_table(storage: pathlib.Path, points: np.ndarray) -> dict:
@@ -155,6 +180,20 @@ def agreement(ours: np.ndarray, peer: np.ndarray, slack: np.ndarray | None) -> d
         rec["beyond_slack"] = int(rest.sum())
         if rest.any():
             rec["beyond_slack_median_excess_s"] = round(float(np.median(diff[rest] - s[rest])), 1)
+        # Is the disagreement spread over all points or tied to a few of them? A point "disagrees"
+        # when more than half of its pairs (as origin or destination) differ beyond the slack.
+        full = np.zeros(ours.shape, dtype=bool)
+        full[m] = rest
+        per_point = (full.sum(0) + full.sum(1)) / (2 * (ours.shape[0] - 1))
+        bad = per_point > 0.5
+        keep = ~bad[:, None] & ~bad[None, :] & m
+        d2 = np.abs(ours[keep] - peer[keep])
+        r2 = d2 / np.maximum(peer[keep], 1e-9)
+        rec["disagreeing_points"] = int(bad.sum())
+        rec["others_within_1pct_or_5s"] = round(float(np.mean((r2 <= 0.01) | (d2 <= 5))), 4)
+        rec["others_within_5pct_or_30s"] = round(float(np.mean((r2 <= 0.05) | (d2 <= 30))), 4)
+        rec["others_within_snap_slack_plus_5s"] = round(float(np.mean(d2 <= slack[keep] + 5)), 4)
+        rec["median_ratio"] = round(float(np.median(ours[m] / np.maximum(peer[m], 1e-9))), 4)
     return rec
 
 
@@ -176,8 +215,12 @@ def render(meta: dict, st: dict) -> str:
          f"points (seed {meta['seed']}) in the walking network's bounding box {BBOX}, the same points as "
          f"origins and destinations ({meta['points']:,} × {meta['points']:,} = {meta['points'] ** 2:,} "
          "pairs, the diagonal left out of the comparison). Speed: walking 5 km/h on every way for both "
-         "(OSRM profile `foot_same_speed.lua`: the foot profile with `traffic_signal_penalty = 0`, "
-         "`u_turn_penalty = 0` and no surface slow-downs; its way speeds are all 5 km/h already). "
+         "(OSRM's foot profile with `traffic_signal_penalty = 0`, `u_turn_penalty = 0` and no surface "
+         "slow-downs; its way speeds are all 5 km/h already). OSRM runs twice: with that profile "
+         "(`foot_same_speed.lua`) and with it also restricted/extended to the ways yibao's walk mode uses "
+         "(`foot_same_network.lua`: every highway class but motorways, so trunk, road, cycleway and bridleway "
+         "too; no platforms, piers, parking areas or ferries; `area=yes` ways avoided, as yibao's import "
+         "skips areas; roads tagged `sidewalk=separate` walkable). The snap comparison below uses the second. "
          "Valhalla: `pedestrian` costing with `walking_speed` 5.0.", ""]
     pre = st.get("osrm_prep")
     if pre:
@@ -190,9 +233,8 @@ def render(meta: dict, st: dict) -> str:
     L += ["### Table timings", "",
           "| Engine | table call wall (s) | table call CPU (s) | whole process / setup | notes |",
           "|---|---:|---:|---|---|"]
-    o = st.get("osrm")
-    if o:
-        L.append(f"| OSRM 26.10 (CH, Python binding, in-process) | {o['table_wall_s']:.3f} | "
+    for label, o in (st.get("osrm") or {}).items():
+        L.append(f"| OSRM 26.10 (CH, Python binding, in-process; {label}) | {o['table_wall_s']:.3f} | "
                  f"{o['table_cpu_s']:.3f} | engine load {o['load_s']:.3f} s (after extract + contract) | "
                  f"{meta['points']:,}×{meta['points']:,} |")
     y = st.get("yibao")
@@ -233,6 +275,15 @@ def render(meta: dict, st: dict) -> str:
                      + (f"{a['within_snap_slack_plus_5s']:.1%}" if "within_snap_slack_plus_5s" in a else "–")
                      + f" | {a['median_abs_s']} | {a['p95_abs_s']} | {a['max_abs_s']} | {a['mean_signed_s']} | "
                      f"{a['peer_median_s']} |")
+        L.append("")
+        for name, a in ag.items():
+            if "disagreeing_points" in a:
+                L.append(f"- {name}: {a['disagreeing_points']} of {meta['points']:,} points disagree on more "
+                         "than half of their pairs (beyond the snap slack + 5 s). Among the pairs of the other "
+                         f"points: {a['others_within_1pct_or_5s']:.1%} within 1% or 5 s, "
+                         f"{a['others_within_5pct_or_30s']:.1%} within 5% or 30 s, "
+                         f"{a['others_within_snap_slack_plus_5s']:.1%} within the snap slack + 5 s; median ratio "
+                         f"yibao / OSRM over all pairs {a['median_ratio']}.")
         L.append("")
         sn = st.get("snaps")
         if sn:
@@ -286,18 +337,26 @@ def main() -> None:
 
     pbf = work / "Helsinki.osm.pbf"
     shutil.copyfile(args.pbf, pbf)
-    profile = same_speed_profile(osrm_dir, work)
+    profiles = osrm_profiles(osrm_dir, work)
     prep = {}
+    datasets = {}
     log("osrm-extract / osrm-contract")
-    for name, cmd in [
-        ("osrm-extract (foot_same_speed.lua)", [str(osrm_dir / "bin" / "osrm-extract"), "-p", str(profile), str(pbf)]),
-        ("osrm-contract (CH)", [str(osrm_dir / "bin" / "osrm-contract"), str(work / "Helsinki.osrm")]),
-    ]:
-        run = benchlib.run_measured(cmd, timeout=600, stdout_path=work / "osrm-prep.out",
-                                    stderr_path=work / "osrm-prep.err", cwd=str(work))
-        if run["rc"] != 0:
-            raise SystemExit(f"{name} failed: {(work / 'osrm-prep.out').read_text()[-800:]}")
-        prep[name] = run
+    for index, (label, profile) in enumerate(profiles.items()):
+        folder = work / f"osrm{index}"
+        folder.mkdir(exist_ok=True)
+        shutil.copyfile(pbf, folder / "Helsinki.osm.pbf")
+        for name, cmd in [
+            (f"osrm-extract ({profile.name})", [str(osrm_dir / "bin" / "osrm-extract"), "-p", str(profile),
+                                                 str(folder / "Helsinki.osm.pbf")]),
+            (f"osrm-contract (CH, {profile.name})", [str(osrm_dir / "bin" / "osrm-contract"),
+                                                     str(folder / "Helsinki.osrm")]),
+        ]:
+            run = benchlib.run_measured(cmd, timeout=600, stdout_path=folder / "prep.out",
+                                        stderr_path=folder / "prep.err", cwd=str(folder))
+            if run["rc"] != 0:
+                raise SystemExit(f"{name} failed: {(folder / 'prep.out').read_text()[-800:]}")
+            prep[name] = run
+        datasets[label] = folder / "Helsinki.osrm"
     tiles = work / "valhalla_tiles"
     tiles.mkdir(exist_ok=True)
     (work / "valhalla.json").write_text(json.dumps(valhalla.get_config(tile_extract="", tile_dir=str(tiles))))
@@ -317,9 +376,12 @@ def main() -> None:
             fh.write(f"P{i},{x:.7f},{y:.7f}\n")
     (work / "points.json").write_text(json.dumps(pts.round(7).tolist()))
 
-    log(f"OSRM table {n}x{n}")
-    o = osrm_table(work / "Helsinki.osrm", pts)
-    st["osrm"] = {k: v for k, v in o.items() if k not in ("durations", "snaps")}
+    st["osrm"] = {}
+    osrm_results = {}
+    for label, storage in datasets.items():
+        log(f"OSRM table {n}x{n} ({label})")
+        osrm_results[label] = osrm_table(storage, pts)
+        st["osrm"][label] = {k: v for k, v in osrm_results[label].items() if k not in ("durations", "snaps")}
     save("osrm", st["osrm"])
 
     log(f"yibao travel-times {n}x{n}")
@@ -356,6 +418,7 @@ def main() -> None:
     save("valhalla", v)
 
     if ours is not None:
+        o = osrm_results["foot profile on yibao's way set"]
         osrm_snaps = o["snaps"]
         ox = np.array([s[0] for s in osrm_snaps])
         oy = np.array([s[1] for s in osrm_snaps])
@@ -364,11 +427,12 @@ def main() -> None:
         gap = haversine_m(ox, oy, yx, yy)
         secs = gap / (WALK_KMH / 3.6)
         slack = secs[:, None] + secs[None, :]
-        ag = {"yibao vs OSRM": agreement(ours, o["durations"], slack)}
+        ag = {f"yibao vs OSRM ({label})": agreement(ours, result["durations"], slack)
+              for label, result in osrm_results.items()}
         if vdur is not None:
             k = vdur.shape[0]
             ag[f"yibao vs Valhalla ({k}×{k})"] = agreement(ours[:k, :k], vdur, None)
-            ag[f"OSRM vs Valhalla ({k}×{k})"] = agreement(o["durations"][:k, :k], vdur, None)
+            ag[f"OSRM on yibao's way set vs Valhalla ({k}×{k})"] = agreement(o["durations"][:k, :k], vdur, None)
         st["agreement"] = ag
         ours_d = np.array([np.nan if s is None else s["distance_m"] for s in our_snaps])
         osrm_d = np.array([np.nan if s[2] is None else s[2] for s in osrm_snaps])
@@ -379,6 +443,7 @@ def main() -> None:
             gap_median_m=round(float(np.nanmedian(gap)), 1), gap_p95_m=round(float(np.nanpercentile(gap, 95)), 1))
         save("agreement", dict(agreement=ag, snaps=st["snaps"]))
         np.savez_compressed(work / "durations.npz", ours=ours, osrm=o["durations"],
+                            osrm_stock=osrm_results["stock foot profile at 5 km/h"]["durations"],
                             valhalla=vdur if vdur is not None else np.zeros(0))
     meta["load_end"] = benchlib.loadavg()
     meta["wall_s"] = time.perf_counter() - t0

@@ -719,6 +719,10 @@ struct PlanOutput {
 
 #[derive(Serialize)]
 struct SolverStats {
+    /// Demand points and candidates left after merging identically covered demand and
+    /// dropping dominated candidates.
+    reduced_demand: u64,
+    reduced_candidates: u64,
     swaps: u64,
     lagrangian_iterations: u32,
     fixed_open: u64,
@@ -953,6 +957,8 @@ pub fn plan_sites_command(args: &PlanSitesArgs) -> Result<()> {
             output.total_weight = plan.total_weight;
             output.sites = ids(&plan.sites);
             output.solver = Some(SolverStats {
+                reduced_demand: plan.reduced_demand,
+                reduced_candidates: plan.reduced_candidates,
                 swaps: plan.swaps,
                 lagrangian_iterations: plan.lagrangian_iterations,
                 fixed_open: plan.fixed_open,
