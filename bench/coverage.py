@@ -292,7 +292,9 @@ def render(meta: dict, st: dict, finished: bool) -> str:
     osrm = st.get("osrm")
     L += ["### OSRM / Valhalla", ""]
     if osrm is None:
-        L += ["Not checked yet.", ""]
+        L += ["Not probed in this run (--skip-osrm-probe): bench/realnet.py installs them in a Python 3.12 "
+              "venv and compares their travel times with yibao's on the Helsinki extract, see the section "
+              "\"Travel times on Helsinki vs OSRM and Valhalla\".", ""]
     else:
         for p in osrm["probes"]:
             L.append(f"- `pip download --only-binary=:all: {' '.join(p.get('packages', []))}` with "
@@ -468,8 +470,8 @@ def main() -> None:
         if ok312 and not ok311:
             st["osrm"]["notes"].append(
                 "So OSRM/Valhalla can be set up here only in a Python 3.12 venv (as the peer README "
-                "says). The Helsinki travel-time comparison against them (../shared/peers/run_realnet.sh) "
-                "is not part of this benchmark and was not run.")
+                "says); bench/realnet.py does that and compares their Helsinki travel times with yibao's "
+                "(section \"Travel times on Helsinki vs OSRM and Valhalla\").")
         if not ok311:
             for pkg in [p["packages"][0] for p in probes[:2] if not p["ok"]]:
                 log(f"  source build probe {pkg}")

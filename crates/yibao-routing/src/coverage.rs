@@ -136,6 +136,20 @@ impl SearchSpace {
         budget_deciseconds: u32,
         mut settle: impl FnMut(u32, u32),
     ) {
+        self.search_until(graph, source, budget_deciseconds, |node, time| {
+            settle(node, time);
+            true
+        });
+    }
+
+    /// [`SearchSpace::search`] that stops as soon as `settle` returns `false`.
+    pub fn search_until(
+        &mut self,
+        graph: &Graph,
+        source: u32,
+        budget_deciseconds: u32,
+        mut settle: impl FnMut(u32, u32) -> bool,
+    ) {
         for &node in &self.touched {
             self.deciseconds[node as usize] = UNREACHED;
         }
@@ -150,7 +164,9 @@ impl SearchSpace {
             if time > self.deciseconds[node as usize] {
                 continue;
             }
-            settle(node, time);
+            if !settle(node, time) {
+                return;
+            }
             let arcs = offsets[node as usize] as usize..offsets[node as usize + 1] as usize;
             for (&target, &cost) in targets[arcs.clone()].iter().zip(&costs[arcs]) {
                 let next = time.saturating_add(cost);
@@ -581,6 +597,7 @@ mod tests {
             id: "P".into(),
             position,
             population: 10,
+            region: None,
         };
         let config = CoverageConfig::default();
         let downstream = prepared
@@ -640,6 +657,7 @@ mod tests {
             id: "P".into(),
             position: off_road,
             population: 7,
+            region: None,
         }];
         let plain = prepared
             .cover(&stations, &people, &CoverageConfig::default())

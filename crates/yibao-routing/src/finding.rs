@@ -12,6 +12,10 @@ pub enum PointRole {
     Population,
     Demand,
     Candidate,
+    /// A start point of a travel-time table.
+    Origin,
+    /// An end point of a travel-time table.
+    Destination,
 }
 
 impl PointRole {
@@ -21,6 +25,8 @@ impl PointRole {
             PointRole::Population => "人口点",
             PointRole::Demand => "需求点",
             PointRole::Candidate => "候选站址",
+            PointRole::Origin => "起点",
+            PointRole::Destination => "终点",
         }
     }
 }

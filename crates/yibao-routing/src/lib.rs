@@ -11,7 +11,9 @@
 //! 4. [`coverage`]: multi-source bounded Dijkstra from the stations gives each population
 //!    point its time to the nearest station ([`CoverageNetwork::cover`]);
 //! 5. [`planning`]: choose K new sites maximising newly covered demand ([`plan_sites`]), or the
-//!    fewest sites reaching a target share ([`fewest_sites`]), with an upper bound and gap.
+//!    fewest sites reaching a target share ([`fewest_sites`]), with an upper bound and gap;
+//! 6. [`table`]: many-to-many travel times ([`travel_time_table`]), as routing engines' table
+//!    services give them.
 //!
 //! Error messages are Simplified Chinese because they reach users unchanged.
 
@@ -26,6 +28,7 @@ pub mod import;
 pub mod places;
 pub mod planning;
 pub mod snap;
+pub mod table;
 
 pub use components::{ComponentReport, Components};
 pub use coverage::{CoverageConfig, CoverageNetwork, CoverageResult, PointCoverage};
@@ -38,3 +41,4 @@ pub use planning::{
     CoverageLists, Plan, PlanConfig, SetCoverPlan, covered_weight, fewest_sites, plan_sites,
 };
 pub use snap::{SnapConfig, SnapIndex, SnapTarget, Snapped};
+pub use table::{TravelTimeTable, travel_time_table};

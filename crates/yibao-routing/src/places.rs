@@ -6,7 +6,7 @@
 //! [`planar_points`] turns a set of them into one common plane.
 
 use serde::{Deserialize, Serialize};
-use yibao_domain::GeoPoint;
+use yibao_domain::{GeoPoint, RegionCode};
 
 use crate::geometry::{PlanarPoint, PlanarProjection};
 
@@ -28,12 +28,14 @@ pub struct StationPlace {
     pub items: Vec<String>,
 }
 
-/// Where people live: `id,lon,lat,population` (a village, a residential block, a grid cell).
+/// Where people live: `id,lon,lat,population[,region]` (a village, a residential block, a
+/// grid cell), optionally with the code of the region it belongs to (for per-region shares).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PopulationPoint {
     pub id: String,
     pub position: GeoPoint,
     pub population: u64,
+    pub region: Option<RegionCode>,
 }
 
 /// A point of demand for site planning: `id,lon,lat,weight` or `id,x,y,weight`.

@@ -6,7 +6,7 @@
 //! message is the crate's Chinese text (with the line number for a malformed row), so `main`
 //! prints it as one `错误：…` line.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Display;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -18,14 +18,16 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use yibao_domain::GeoPoint;
 use yibao_routing::import::{
-    read_candidates, read_demand, read_network_csv, read_osm_pbf, read_population, read_stations,
+    read_candidates, read_demand, read_network_csv, read_osm_pbf, read_points, read_population,
+    read_stations,
 };
 use yibao_routing::places::planar_points;
 use yibao_routing::snap::DEFAULT_MAX_SNAP_DISTANCE_M;
 use yibao_routing::{
     ComponentReport, CoverageConfig, CoverageLists, CoverageNetwork, Finding, FindingKind, Graph,
-    Location, ModeConfig, PlanConfig, PointCoverage, PointRole, RoadNetwork, RoutingError,
-    SnapConfig, SnapTarget, StationPlace, TravelMode, fewest_sites, plan_sites,
+    Location, ModeConfig, PlanConfig, PointCoverage, PointRole, PopulationPoint, RoadNetwork,
+    RoutingError, SnapConfig, SnapTarget, Snapped, StationPlace, TravelMode, fewest_sites,
+    plan_sites, travel_time_table,
 };
 
 /// Default time budget, minutes: the 15-minute circle.
@@ -387,6 +389,50 @@ struct Uncovered {
     reason: &'static str,
 }
 
+/// Coverage of the population points of one region (population.csv's `region` column).
+#[derive(Serialize)]
+struct RegionCoverage {
+    code: String,
+    points: u64,
+    population: u64,
+    covered: u64,
+    covered_share: f64,
+}
+
+/// Per-region totals, by code; points without a region are left out.
+fn region_coverage(
+    population: &[PopulationPoint],
+    result: &[PointCoverage],
+) -> Vec<RegionCoverage> {
+    let mut regions: BTreeMap<&str, RegionCoverage> = BTreeMap::new();
+    for (person, point) in population.iter().zip(result) {
+        let Some(code) = person.region.as_ref() else {
+            continue;
+        };
+        let entry = regions
+            .entry(code.as_str())
+            .or_insert_with(|| RegionCoverage {
+                code: code.as_str().to_owned(),
+                points: 0,
+                population: 0,
+                covered: 0,
+                covered_share: 0.0,
+            });
+        entry.points += 1;
+        entry.population += person.population;
+        if point.minutes.is_some() {
+            entry.covered += person.population;
+        }
+    }
+    regions
+        .into_values()
+        .map(|mut region| {
+            region.covered_share = percent(region.covered as f64, region.population as f64) / 100.0;
+            region
+        })
+        .collect()
+}
+
 /// `result.json`.
 #[derive(Serialize)]
 struct CoverageOutput {
@@ -407,6 +453,9 @@ struct CoverageOutput {
     components: ComponentReport,
     seconds: CoverageSeconds,
     findings: Vec<Finding>,
+    /// Coverage per region code (population.csv's optional `region` column), by code; empty
+    /// without the column.
+    regions: Vec<RegionCoverage>,
     /// Uncovered points, most people first.
     uncovered: Vec<Uncovered>,
     points: Vec<PointCoverage>,
@@ -512,6 +561,7 @@ pub fn coverage(args: &CoverageArgs) -> Result<()> {
         .collect();
     uncovered.sort_by(|a, b| b.population.cmp(&a.population).then(a.id.cmp(&b.id)));
 
+    let regions = region_coverage(&population, &result.points);
     let total = progress.total();
     let output = CoverageOutput {
         mode: result.mode,
@@ -542,6 +592,7 @@ pub fn coverage(args: &CoverageArgs) -> Result<()> {
             total,
         },
         findings: result.findings,
+        regions,
         uncovered,
         points: result.points,
     };
@@ -573,6 +624,30 @@ pub fn coverage(args: &CoverageArgs) -> Result<()> {
         output.stations_total,
         output.stations_snapped
     );
+    if !output.regions.is_empty() {
+        const SHOWN: usize = 10;
+        let mut lines: Vec<String> = output
+            .regions
+            .iter()
+            .take(SHOWN)
+            .map(|region| {
+                format!(
+                    "{} {} / {}（{:.1}%）",
+                    region.code,
+                    region.covered,
+                    region.population,
+                    region.covered_share * 100.0
+                )
+            })
+            .collect();
+        if output.regions.len() > SHOWN {
+            lines.push(format!(
+                "等 {} 个区划，见结果文件的 regions",
+                output.regions.len()
+            ));
+        }
+        println!("分区覆盖：{}", lines.join("；"));
+    }
     if !output.findings.is_empty() {
         println!(
             "提示 {} 条（未能吸附到路网的点等），见结果文件的 findings",
@@ -644,6 +719,10 @@ struct PlanOutput {
 
 #[derive(Serialize)]
 struct SolverStats {
+    /// Demand points and candidates left after merging identically covered demand and
+    /// dropping dominated candidates.
+    reduced_demand: u64,
+    reduced_candidates: u64,
     swaps: u64,
     lagrangian_iterations: u32,
     fixed_open: u64,
@@ -878,6 +957,8 @@ pub fn plan_sites_command(args: &PlanSitesArgs) -> Result<()> {
             output.total_weight = plan.total_weight;
             output.sites = ids(&plan.sites);
             output.solver = Some(SolverStats {
+                reduced_demand: plan.reduced_demand,
+                reduced_candidates: plan.reduced_candidates,
                 swaps: plan.swaps,
                 lagrangian_iterations: plan.lagrangian_iterations,
                 fixed_open: plan.fixed_open,
@@ -976,5 +1057,208 @@ pub fn plan_sites_command(args: &PlanSitesArgs) -> Result<()> {
         output.coverage_pairs,
         args.out.display()
     );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// yibao travel-times
+
+#[derive(Args)]
+pub struct TravelTimesArgs {
+    /// Road network: a CSV edge list (with --nodes) or an OpenStreetMap `.osm.pbf` file.
+    #[arg(long, value_name = "FILE")]
+    network: PathBuf,
+    /// Node list `id,lon,lat` of a CSV network.
+    #[arg(long, value_name = "FILE")]
+    nodes: Option<PathBuf>,
+    /// Origins: `id,lon,lat`.
+    #[arg(long, value_name = "FILE")]
+    from: PathBuf,
+    /// Destinations: `id,lon,lat` (default: the origins).
+    #[arg(long, value_name = "FILE")]
+    to: Option<PathBuf>,
+    /// walk (5 km/h), e_bike (15 km/h) or car (speed by road class, one-way respected).
+    #[arg(long, default_value = "walk")]
+    mode: String,
+    /// Every usable road class at this speed (km/h) instead of the mode's defaults.
+    #[arg(long, allow_negative_numbers = true)]
+    speed_kmh: Option<f64>,
+    /// Points farther than this from every usable road node get no times, metres.
+    #[arg(long, default_value_t = DEFAULT_MAX_SNAP_DISTANCE_M, allow_negative_numbers = true)]
+    snap_m: f64,
+    /// Where to write the table (JSON).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+#[derive(Serialize)]
+struct TableSeconds {
+    read: f64,
+    graph: f64,
+    prepare: f64,
+    table: f64,
+    total: f64,
+}
+
+/// The table file: `durations_s[i][j]` is the time from `origins[i]` to `destinations[j]`
+/// in seconds (`null`: no path, or a point not on the network).
+#[derive(Serialize)]
+struct TableOutput {
+    mode: TravelMode,
+    speed_kmh: Option<f64>,
+    snap_m: f64,
+    origins: Vec<String>,
+    destinations: Vec<String>,
+    /// Where each point joined the network (`null`: not snapped).
+    origin_snaps: Vec<Option<PointSnap>>,
+    destination_snaps: Vec<Option<PointSnap>>,
+    durations_s: Vec<Vec<Option<f64>>>,
+    /// Pairs with a time, of all pairs.
+    pairs_with_time: u64,
+    pairs: u64,
+    network: NetworkSummary,
+    findings: Vec<Finding>,
+    seconds: TableSeconds,
+}
+
+/// The road node a point snapped to: its id in the network file, position and distance.
+#[derive(Serialize)]
+struct PointSnap {
+    node_id: i64,
+    lon: f64,
+    lat: f64,
+    distance_m: f64,
+}
+
+fn read_table_points(path: &Path, origins: bool) -> Result<Vec<(String, GeoPoint)>> {
+    let places = read_points(open(path)?, origins).map_err(in_file(path))?;
+    let what = if origins { "起点表" } else { "终点表" };
+    places
+        .into_iter()
+        .map(|place| Ok((place.id.clone(), lon_lat(&place.location, what)?)))
+        .collect()
+}
+
+pub fn travel_times(args: &TravelTimesArgs) -> Result<()> {
+    let mode = mode_config(&args.mode, args.speed_kmh)?;
+    let snap_m = check_snap(args.snap_m)?;
+    check_network_args(&args.network, args.nodes.as_deref())?;
+    let mut progress = Progress::new();
+    progress.begin("读取起点与终点");
+    let origins = read_table_points(&args.from, true)?;
+    let destinations = match &args.to {
+        Some(path) => read_table_points(path, false)?,
+        None => origins.clone(),
+    };
+    let mut read = progress.end(format!(
+        "起点 {} 个，终点 {} 个",
+        origins.len(),
+        destinations.len()
+    ));
+    let (network, format, network_seconds) =
+        load_network(&args.network, args.nodes.as_deref(), &mut progress)?;
+    read += network_seconds;
+    let graph_started = Instant::now();
+    let graph = build_graph(&network, &mode, &mut progress);
+    let graph_seconds = graph_started.elapsed().as_secs_f64();
+    let prepare_started = Instant::now();
+    let prepared = prepare(&graph, snap_m, &mut progress);
+    let prepare_seconds = prepare_started.elapsed().as_secs_f64();
+
+    progress.begin(format!(
+        "计算 {} × {} 通行时间表（{}）",
+        origins.len(),
+        destinations.len(),
+        mode_label(mode.mode)
+    ));
+    let table_started = Instant::now();
+    let config = SnapConfig {
+        max_distance_m: snap_m,
+        target: SnapTarget::LargestComponent,
+    };
+    let mut findings = Vec::new();
+    let snap = |points: &[(String, GeoPoint)], role, findings: &mut Vec<Finding>| {
+        prepared.snap_index().snap_all(
+            points.iter().map(|(id, position)| (id.as_str(), *position)),
+            role,
+            &config,
+            findings,
+        )
+    };
+    let origin_snaps = snap(&origins, PointRole::Origin, &mut findings);
+    let destination_snaps = snap(&destinations, PointRole::Destination, &mut findings);
+    let nodes = |snaps: &[Option<Snapped>]| -> Vec<Option<u32>> {
+        snaps.iter().map(|s| s.map(|s| s.node)).collect()
+    };
+    let table = travel_time_table(&graph, &nodes(&origin_snaps), &nodes(&destination_snaps));
+    let table_seconds = table_started.elapsed().as_secs_f64();
+    let pairs_with_time = table.deciseconds.iter().flatten().count() as u64;
+    progress.end(format!(
+        "有通行时间的点对 {pairs_with_time} / {}",
+        table.deciseconds.len()
+    ));
+    let durations_s = (0..table.origins)
+        .map(|row| {
+            (0..table.destinations)
+                .map(|column| table.get(row, column).map(|t| f64::from(t) / 10.0))
+                .collect()
+        })
+        .collect();
+    let describe = |snaps: &[Option<Snapped>]| -> Vec<Option<PointSnap>> {
+        snaps
+            .iter()
+            .map(|snapped| {
+                snapped.map(|snapped| {
+                    let position = graph.positions()[snapped.node as usize];
+                    PointSnap {
+                        node_id: graph.node_ids()[snapped.node as usize],
+                        lon: position.lon(),
+                        lat: position.lat(),
+                        distance_m: (snapped.distance_m * 10.0).round() / 10.0,
+                    }
+                })
+            })
+            .collect()
+    };
+    let output = TableOutput {
+        mode: mode.mode,
+        origin_snaps: describe(&origin_snaps),
+        destination_snaps: describe(&destination_snaps),
+        speed_kmh: args.speed_kmh,
+        snap_m,
+        origins: origins.iter().map(|(id, _)| id.clone()).collect(),
+        destinations: destinations.iter().map(|(id, _)| id.clone()).collect(),
+        durations_s,
+        pairs_with_time,
+        pairs: table.deciseconds.len() as u64,
+        network: NetworkSummary {
+            file: args.network.display().to_string(),
+            format,
+            nodes: network.node_count() as u64,
+            segments: network.segments().len() as u64,
+            arcs: graph.arc_count() as u64,
+            speed_kmh: args.speed_kmh,
+        },
+        findings,
+        seconds: TableSeconds {
+            read,
+            graph: graph_seconds,
+            prepare: prepare_seconds,
+            table: table_seconds,
+            total: progress.total(),
+        },
+    };
+    write_json(&args.out, &output)?;
+    show_findings(&output.findings, &args.out);
+    println!(
+        "通行时间表 {} × {}（{}），有时间的点对 {} / {}，用时 {:.2} 秒",
+        output.origins.len(),
+        output.destinations.len(),
+        mode_label(output.mode),
+        output.pairs_with_time,
+        output.pairs,
+        output.seconds.total
+    );
+    println!("结果已写入 {}", args.out.display());
     Ok(())
 }

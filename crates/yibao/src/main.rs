@@ -59,6 +59,8 @@ enum Command {
     Coverage(coverage::CoverageArgs),
     /// Site planning: K new sites covering the most demand, or the fewest reaching a share.
     PlanSites(coverage::PlanSitesArgs),
+    /// Travel times from every origin to every destination (a routing engine's table).
+    TravelTimes(coverage::TravelTimesArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -195,6 +197,7 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Coverage(args) => coverage::coverage(&args),
         Command::PlanSites(args) => coverage::plan_sites_command(&args),
+        Command::TravelTimes(args) => coverage::travel_times(&args),
         Command::Serve(args) => {
             let store = open(cli.database_url.as_deref()).await?;
             if store.count_users().await? == 0 {

@@ -20,7 +20,7 @@ use std::io::Read;
 use std::rc::Rc;
 
 use ::csv::{ReaderBuilder, StringRecord, Trim};
-use yibao_domain::GeoPoint;
+use yibao_domain::{GeoPoint, RegionCode};
 
 use crate::RoutingError;
 use crate::graph::{HighwayClass, ModeSet, Oneway, RoadNetwork, RoadSegment};
@@ -32,6 +32,8 @@ const STATIONS: &str = "站点表";
 const POPULATION: &str = "人口点表";
 const DEMAND: &str = "需求点表";
 const CANDIDATES: &str = "候选站址表";
+const ORIGINS: &str = "起点表";
+const DESTINATIONS: &str = "终点表";
 
 /// Newlines that passed through a [`LineCounting`] reader and have not yet been counted, with
 /// whether the line they end was blank, plus the lines counted so far.
@@ -421,13 +423,15 @@ pub fn read_stations(input: impl Read) -> Result<Vec<StationPlace>, RoutingError
     Ok(stations)
 }
 
-/// Reads population points: `id,lon,lat,population`.
+/// Reads population points: `id,lon,lat,population[,region]` (`region` or `region_code`: the
+/// code of the region the point belongs to; an empty cell means none).
 pub fn read_population(input: impl Read) -> Result<Vec<PopulationPoint>, RoutingError> {
     let mut table = Table::open(POPULATION, input)?;
     let id = table.require(&["id"])?;
     let lon = table.require(&["lon", "lng", "longitude"])?;
     let lat = table.require(&["lat", "latitude"])?;
     let population = table.require(&["population", "pop"])?;
+    let region = table.column(&["region", "region_code"]);
     let mut seen = UniqueIds::new();
     let mut points = Vec::new();
     table.each_row(|record, line| {
@@ -437,9 +441,20 @@ pub fn read_population(input: impl Read) -> Result<Vec<PopulationPoint>, Routing
         let people = text.parse::<u64>().map_err(|_| {
             RoutingError::row(POPULATION, line, format!("人口“{text}”不是非负整数"))
         })?;
+        let region = match region.map(|column| cell(record, column).trim()) {
+            None | Some("") => None,
+            Some(code) => Some(RegionCode::parse(code).map_err(|_| {
+                RoutingError::row(
+                    POPULATION,
+                    line,
+                    format!("区划代码“{code}”无效：应为 2、4、6、9 或 12 位的行政区划代码"),
+                )
+            })?),
+        };
         points.push(PopulationPoint {
             position: parse_position(record, lon, lat, POPULATION, line)?,
             population: people,
+            region,
             id: point_id,
         });
         Ok(())
@@ -470,16 +485,26 @@ pub fn read_demand(input: impl Read) -> Result<Vec<DemandPoint>, RoutingError> {
 
 /// Reads candidate sites: `id,lon,lat` or `id,x,y`.
 pub fn read_candidates(input: impl Read) -> Result<Vec<CandidateSite>, RoutingError> {
-    let mut table = Table::open(CANDIDATES, input)?;
+    read_places(CANDIDATES, input)
+}
+
+/// Reads start or end points of a travel-time table: `id,lon,lat` (or `id,x,y`).
+pub fn read_points(input: impl Read, origins: bool) -> Result<Vec<CandidateSite>, RoutingError> {
+    read_places(if origins { ORIGINS } else { DESTINATIONS }, input)
+}
+
+/// Points with an id and a location, for the table named `what`.
+fn read_places(what: &'static str, input: impl Read) -> Result<Vec<CandidateSite>, RoutingError> {
+    let mut table = Table::open(what, input)?;
     let id = table.require(&["id"])?;
     let coordinates = Coordinates::find(&table)?;
     let mut seen = UniqueIds::new();
     let mut sites = Vec::new();
     table.each_row(|record, line| {
-        let site_id = parse_id(cell(record, id), CANDIDATES, line)?;
-        seen.insert(&site_id, CANDIDATES, line)?;
+        let site_id = parse_id(cell(record, id), what, line)?;
+        seen.insert(&site_id, what, line)?;
         sites.push(CandidateSite {
-            location: coordinates.read(record, CANDIDATES, line)?,
+            location: coordinates.read(record, what, line)?,
             id: site_id,
         });
         Ok(())
@@ -611,6 +636,26 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(error, "人口点表第 2 行：人口“12.5”不是非负整数");
+    }
+
+    #[test]
+    fn population_points_may_name_their_region() {
+        let points = read_population(
+            "id,lon,lat,population,region\nV1,120,36,12,320903001\nV2,120,36,3,\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(points[0].region.as_ref().unwrap().as_str(), "320903001");
+        assert_eq!(points[1].region, None);
+        let error =
+            read_population("id,lon,lat,population,region_code\nV1,120,36,12,32AB\n".as_bytes())
+                .unwrap_err()
+                .to_string();
+        assert_eq!(
+            error,
+            "人口点表第 2 行：区划代码“32AB”无效：应为 2、4、6、9 或 12 位的行政区划代码"
+        );
+        let without = read_population("id,lon,lat,population\nV1,120,36,12\n".as_bytes()).unwrap();
+        assert_eq!(without[0].region, None);
     }
 
     #[test]

@@ -6,6 +6,6 @@ pub mod csv;
 pub mod osm;
 
 pub use self::csv::{
-    read_candidates, read_demand, read_network_csv, read_population, read_stations,
+    read_candidates, read_demand, read_network_csv, read_points, read_population, read_stations,
 };
 pub use self::osm::{OsmImportReport, read_osm_pbf};

@@ -430,6 +430,7 @@ mod helsinki {
                 id: format!("N{node}"),
                 position: walk.positions()[node],
                 population: 100,
+                region: None,
             })
             .collect();
         let prepared = CoverageNetwork::new(&walk, SnapConfig::default());

@@ -29,6 +29,11 @@ pub(crate) struct LagrangianSettings {
     pub patience: u32,
     /// How many distinct relaxed plans to keep for local search.
     pub pool_size: usize,
+    /// θ of the first step (Polyak step scale).
+    pub initial_step_scale: f64,
+    /// Sum the candidates' values on rayon's threads (worth it only on big problems: idle
+    /// workers spin and cost CPU time).
+    pub parallel: bool,
 }
 
 /// Keeps the `size` best distinct plans, best first.
@@ -58,14 +63,23 @@ pub(crate) struct LagrangianOutcome {
     pub multipliers: Vec<f64>,
 }
 
-/// Runs the subgradient loop from the `incumbent` plan. `lower_bound` is its covered weight; `bound_floor`
-/// turns a bound into the best value an integral-weight plan could have (identity for real
-/// weights), so the loop stops as soon as the incumbent is proven optimal.
+/// Where the multipliers start.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Start<'a> {
+    /// Derived from the incumbent plan's sites.
+    Incumbent(&'a [u32]),
+    /// Given (a parent problem's multipliers, mapped).
+    Multipliers(&'a [f64]),
+}
+
+/// Runs the subgradient loop from `start`. `lower_bound` is the incumbent's covered weight;
+/// `bound_floor` turns a bound into the best value an integral-weight plan could have
+/// (identity for real weights), so the loop stops as soon as the incumbent is proven optimal.
 pub(crate) fn lagrangian_bound(
     lists: &CoverageLists,
     weights: &[f64],
     sites: usize,
-    incumbent: &[u32],
+    start: Start<'_>,
     lower_bound: f64,
     bound_floor: impl Fn(f64) -> f64,
     settings: LagrangianSettings,
@@ -100,31 +114,52 @@ pub(crate) fn lagrangian_bound(
     // uncovered at λ = w (an optimal dual has λ_d = w_d wherever y_d = 0), covered demand
     // halfway. The first bound is then at most the incumbent plus the p largest marginal
     // gains, already far below the trivial one.
-    let mut multipliers: Vec<f64> = weights.to_vec();
-    for &site in incumbent {
-        for &demand in lists.demand_of(site) {
-            multipliers[demand as usize] = weights[demand as usize] * 0.5;
+    // A warm start (multipliers of a parent problem) replaces this.
+    let mut multipliers: Vec<f64> = match start {
+        Start::Multipliers(start) => start.to_vec(),
+        Start::Incumbent(incumbent) => {
+            let mut start = weights.to_vec();
+            for &site in incumbent {
+                for &demand in lists.demand_of(site) {
+                    start[demand as usize] = weights[demand as usize] * 0.5;
+                }
+            }
+            start
         }
-    }
+    };
     let mut values = vec![0.0f64; candidate_count];
     let mut order: Vec<u32> = (0..candidate_count as u32).collect();
     let mut count = vec![0u32; demand_count];
-    let mut step_scale = 2.0;
+    let mut step_scale = settings.initial_step_scale;
     let mut stalled = 0;
     let tolerance = 1e-9 * coverable_weight.max(1.0);
+    // v_j for every candidate. After a step only the changed multipliers' candidates move, so
+    // values are updated incrementally while few change (and recomputed now and then so
+    // rounding cannot pile up).
+    let compute_values = |values: &mut [f64], multipliers: &[f64]| {
+        let value_of = |site: usize| -> f64 {
+            lists
+                .demand_of(site as u32)
+                .iter()
+                .map(|&d| multipliers[d as usize])
+                .sum()
+        };
+        if settings.parallel {
+            values
+                .par_iter_mut()
+                .with_min_len(256)
+                .enumerate()
+                .for_each(|(site, value)| *value = value_of(site));
+        } else {
+            for (site, value) in values.iter_mut().enumerate() {
+                *value = value_of(site);
+            }
+        }
+    };
+    compute_values(&mut values, &multipliers);
+    let mut changed: Vec<(u32, f64)> = Vec::new();
     for iteration in 0..settings.max_iterations {
         outcome.iterations = iteration + 1;
-        values
-            .par_iter_mut()
-            .with_min_len(256)
-            .enumerate()
-            .for_each(|(site, value)| {
-                *value = lists
-                    .demand_of(site as u32)
-                    .iter()
-                    .map(|&d| multipliers[d as usize])
-                    .sum();
-            });
         // The `sites` largest values, ties to the lower index.
         order.select_nth_unstable_by(sites - 1, |&a, &b| {
             values[b as usize]
@@ -183,14 +218,32 @@ pub(crate) fn lagrangian_bound(
             break;
         }
         let step = step_scale * (bound - lower_bound).max(tolerance) / norm;
+        changed.clear();
+        let mut changed_pairs = 0;
         for demand in 0..demand_count {
             if !coverable[demand] {
                 continue;
             }
             let wanted = (weights[demand] > multipliers[demand]) as i64;
             let gradient = (wanted - count[demand] as i64) as f64;
-            multipliers[demand] =
-                (multipliers[demand] + step * gradient).clamp(0.0, weights[demand]);
+            let old = multipliers[demand];
+            let new = (old + step * gradient).clamp(0.0, weights[demand]);
+            if new != old {
+                multipliers[demand] = new;
+                changed.push((demand as u32, new - old));
+                changed_pairs += lists.candidates_of(demand as u32).len();
+            }
+        }
+        // (The parallel full sum beats the serial update on big problems.)
+        if !settings.parallel && changed_pairs * 2 < lists.pair_count() && (iteration + 1) % 32 != 0
+        {
+            for &(demand, delta) in &changed {
+                for &site in lists.candidates_of(demand) {
+                    values[site as usize] += delta;
+                }
+            }
+        } else {
+            compute_values(&mut values, &multipliers);
         }
         for &site in &order[..sites] {
             for &demand in lists.demand_of(site) {
@@ -229,7 +282,6 @@ pub(crate) fn fix_by_reduced_costs(
         }
     }
     let values: Vec<f64> = (0..candidate_count as u32)
-        .into_par_iter()
         .map(|site| {
             lists
                 .demand_of(site)

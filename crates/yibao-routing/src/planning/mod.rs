@@ -20,6 +20,7 @@ mod greedy;
 mod lagrangian;
 mod lists;
 mod local_search;
+mod reduce;
 mod state;
 
 use serde::{Deserialize, Serialize};
@@ -35,8 +36,10 @@ pub struct PlanConfig {
     pub sites: usize,
     /// Run the swap local search after greedy.
     pub local_search: bool,
-    /// Subgradient iterations for the upper bound (0: only the trivial bound).
+    /// Subgradient iterations for the root's upper bound (0: only the trivial bound).
     pub lagrangian_iterations: u32,
+    /// Subgradient iterations in each later round of bound → fixing → reduction.
+    pub iterations_per_round: u32,
     /// Local search restarts from the best distinct plans the relaxation produced.
     pub restarts: usize,
     /// Branch-and-bound nodes allowed (0: never branch). Each node of the Lagrangian search
@@ -57,6 +60,7 @@ impl PlanConfig {
             sites,
             local_search: true,
             lagrangian_iterations: 1_000,
+            iterations_per_round: 200,
             restarts: 4,
             exact_node_limit: 2_000,
             exact_max_candidates: 200,
@@ -82,6 +86,10 @@ pub struct Plan {
     pub total_weight: f64,
     /// Weight that at least one candidate covers.
     pub coverable_weight: f64,
+    /// Demand points and candidates left after merging identically covered demand and
+    /// dropping dominated candidates.
+    pub reduced_demand: u64,
+    pub reduced_candidates: u64,
     pub swaps: u64,
     pub lagrangian_iterations: u32,
     /// Sites that reduced-cost fixing proved open / closed in any better plan.
@@ -152,8 +160,102 @@ pub fn plan_sites(
         .map(|demand| weights[demand as usize])
         .sum();
     let sites = config.sites.min(lists.candidate_count());
-    let tolerance = 1e-9 * total_weight.max(1.0);
-    let integral = all_integral(weights);
+    // The reduced problem has the same optimum; everything below works on it.
+    let root = reduce::reduce(lists, weights, &[], &vec![false; lists.candidate_count()]);
+    let solved = solve(
+        &root.weights,
+        &root.lists,
+        sites,
+        config,
+        Tolerances {
+            tolerance: 1e-9 * total_weight.max(1.0),
+            integral: all_integral(weights),
+            upper_bound: coverable_weight,
+        },
+    );
+    let mut best_sites = root.original_sites(&solved.sites);
+    best_sites.sort_unstable();
+    // The objective is always an exact recount on the original problem.
+    let objective = covered_weight(weights, lists, &best_sites);
+    let greedy_objective = covered_weight(weights, lists, &root.original_sites(&solved.greedy));
+    let upper_bound = if solved.proven_optimal {
+        objective
+    } else {
+        solved.upper_bound.max(objective)
+    };
+    Ok(Plan {
+        sites: best_sites,
+        objective,
+        upper_bound,
+        gap: if upper_bound > 0.0 {
+            ((upper_bound - objective) / upper_bound).max(0.0)
+        } else {
+            0.0
+        },
+        proven_optimal: solved.proven_optimal,
+        greedy_objective,
+        total_weight,
+        coverable_weight,
+        reduced_demand: root.weights.len() as u64,
+        reduced_candidates: root.candidates.len() as u64,
+        swaps: solved.swaps,
+        lagrangian_iterations: solved.lagrangian_iterations,
+        fixed_open: solved.fixed_open,
+        fixed_closed: solved.fixed_closed,
+        exact_nodes: solved.exact_nodes,
+    })
+}
+
+/// Tolerances of the original problem, carried into the reduced one.
+#[derive(Debug, Clone, Copy)]
+struct Tolerances {
+    /// Slack for floating-point sums.
+    tolerance: f64,
+    /// All weights are whole numbers, so a bound rounds down and a better plan gains ≥ 1.
+    integral: bool,
+    /// A bound known before any work (the coverable weight).
+    upper_bound: f64,
+}
+
+/// What [`solve`] found, in the reduced problem's candidate indices.
+struct Solved {
+    sites: Vec<u32>,
+    greedy: Vec<u32>,
+    upper_bound: f64,
+    proven_optimal: bool,
+    swaps: u64,
+    lagrangian_iterations: u32,
+    fixed_open: u64,
+    fixed_closed: u64,
+    exact_nodes: u64,
+}
+
+/// Rounds of bound → fixing → reduction after the first.
+const MAX_EXTRA_ROUNDS: u32 = 4;
+
+/// Pairs above which the subgradient step sums candidates' values on rayon's threads.
+const PARALLEL_PAIRS: usize = 1_000_000;
+
+/// Greedy, swaps, then rounds of Lagrangian bound → reduced-cost fixing → reduction of the
+/// undecided rest, and finally branch and bound on what is left, all on a (reduced) problem.
+///
+/// Fixing is relative to the incumbent: every plan that beats it opens the sites fixed open
+/// and none fixed closed. So a bound of the remaining subproblem plus the weight the fixed-open
+/// sites cover bounds every better plan, and solving that subproblem exactly proves the
+/// incumbent (or its improvement) optimal.
+fn solve(
+    weights: &[f64],
+    lists: &CoverageLists,
+    sites: usize,
+    config: &PlanConfig,
+    limits: Tolerances,
+) -> Solved {
+    let Tolerances {
+        tolerance,
+        integral,
+        ..
+    } = limits;
+    let sites = sites.min(lists.candidate_count());
     // With integral weights no plan covers a fraction: round a bound down (with slack for
     // floating-point sums).
     let floor = |bound: f64| {
@@ -163,159 +265,213 @@ pub fn plan_sites(
             bound
         }
     };
+    // A better plan must beat the incumbent by one whole unit when weights are integral.
+    let min_improvement = if integral { 1.0 } else { 2.0 * tolerance };
 
     let mut state = CoverState::new(lists, weights);
     greedy::greedy(&mut state, sites, |_| false);
-    let greedy_objective = covered_weight(weights, lists, &state.open);
+    let greedy_sites = state.open.clone();
     let mut swaps = 0u64;
     if config.local_search {
         swaps += local_search::improve_by_swaps(&mut state, tolerance, usize::MAX) as u64;
     }
     let mut best_sites = state.open.clone();
     let mut best_value = covered_weight(weights, lists, &best_sites);
+    // Local search from another plan (in this problem's indices); kept when better.
+    let mut try_start = |start: &[u32], best_sites: &mut Vec<u32>, best_value: &mut f64| {
+        let mut other = CoverState::with_sites(lists, weights, start);
+        if config.local_search {
+            swaps += local_search::improve_by_swaps(&mut other, tolerance, usize::MAX) as u64;
+        }
+        let value = covered_weight(weights, lists, &other.open);
+        if value > *best_value + tolerance {
+            *best_value = value;
+            *best_sites = other.open.clone();
+        }
+    };
 
-    let mut upper_bound = coverable_weight;
-    let mut lagrangian_iterations = 0;
-    let mut multipliers = Vec::new();
+    let mut upper_bound = limits.upper_bound.min(weights.iter().sum());
     if sites == 0 {
         upper_bound = 0.0;
-    } else if config.lagrangian_iterations > 0 && floor(upper_bound) > best_value + tolerance {
+    }
+    let mut proven_optimal = floor(upper_bound) <= best_value + tolerance;
+
+    // The current subproblem: `None` is the whole problem; `to_root` maps its candidates to
+    // this problem's, `opened` holds the sites fixed open, `constant` the weight they cover.
+    let mut current: Option<reduce::Reduction> = None;
+    let mut to_root: Vec<u32> = (0..lists.candidate_count() as u32).collect();
+    let mut opened: Vec<u32> = Vec::new();
+    let mut constant = 0.0;
+    let mut sub_sites = sites;
+    let mut multipliers: Vec<f64> = Vec::new();
+    let mut lagrangian_iterations = 0;
+    let mut round = 0;
+    while !proven_optimal && config.lagrangian_iterations > 0 && round <= MAX_EXTRA_ROUNDS {
+        let (sub_lists, sub_weights) = current
+            .as_ref()
+            .map_or((lists, weights), |sub| (&sub.lists, sub.weights.as_slice()));
+        let root_plan = |sub_plan: &[u32]| -> Vec<u32> {
+            let mut plan = opened.clone();
+            plan.extend(sub_plan.iter().map(|&site| to_root[site as usize]));
+            plan
+        };
+        if sub_sites == 0 || sub_lists.candidate_count() <= sub_sites {
+            // Everything undecided fits: opening it all is optimal.
+            let all: Vec<u32> = (0..sub_lists.candidate_count() as u32).collect();
+            try_start(&root_plan(&all), &mut best_sites, &mut best_value);
+            proven_optimal = true;
+            break;
+        }
+        let first = round == 0;
+        round += 1;
         let outcome = lagrangian::lagrangian_bound(
-            lists,
-            weights,
-            sites,
-            &best_sites,
-            best_value,
+            sub_lists,
+            sub_weights,
+            sub_sites,
+            if first {
+                lagrangian::Start::Incumbent(&best_sites)
+            } else {
+                lagrangian::Start::Multipliers(&multipliers)
+            },
+            best_value - constant,
             floor,
             lagrangian::LagrangianSettings {
-                max_iterations: config.lagrangian_iterations,
+                max_iterations: if first {
+                    config.lagrangian_iterations
+                } else {
+                    config.iterations_per_round
+                },
                 min_step_scale: 0.005,
-                patience: 20,
-                pool_size: config.restarts,
+                patience: if first { 20 } else { 5 },
+                pool_size: if first { config.restarts } else { 0 },
+                initial_step_scale: if first { 2.0 } else { 0.5 },
+                parallel: sub_lists.pair_count() >= PARALLEL_PAIRS,
             },
         );
-        lagrangian_iterations = outcome.iterations;
-        upper_bound = upper_bound.min(outcome.upper_bound);
-        multipliers = outcome.multipliers;
+        lagrangian_iterations += outcome.iterations;
         // Local search from the best few relaxed plans: they differ from greedy's in ways
         // swaps alone rarely undo.
         let mut incumbent_sorted = best_sites.clone();
         incumbent_sorted.sort_unstable();
         for (_, start) in &outcome.pool {
-            if *start == incumbent_sorted {
-                continue;
-            }
-            let mut other = CoverState::with_sites(lists, weights, start);
-            if config.local_search {
-                swaps += local_search::improve_by_swaps(&mut other, tolerance, usize::MAX) as u64;
-            }
-            let value = covered_weight(weights, lists, &other.open);
-            if value > best_value + tolerance {
-                best_value = value;
-                best_sites = other.open.clone();
+            let mut start = root_plan(start);
+            start.sort_unstable();
+            if start != incumbent_sorted {
+                try_start(&start, &mut best_sites, &mut best_value);
             }
         }
+        if outcome.multipliers.is_empty() {
+            break;
+        }
+        // Plans that do not beat the incumbent cover at most `best_value`.
+        upper_bound = upper_bound.min(floor(outcome.upper_bound + constant).max(best_value));
+        proven_optimal = floor(upper_bound) <= best_value + tolerance;
+        if proven_optimal || config.exact_node_limit == 0 {
+            break;
+        }
+        let threshold = best_value + min_improvement - tolerance - constant;
+        let (open, closed) = match lagrangian::fix_by_reduced_costs(
+            sub_lists,
+            sub_weights,
+            &outcome.multipliers,
+            sub_sites,
+            threshold,
+        ) {
+            lagrangian::Fixing::NoneReaches => {
+                proven_optimal = true;
+                break;
+            }
+            lagrangian::Fixing::Fixed { open, closed } => (open, closed),
+        };
+        let closed_count = closed.iter().filter(|&&c| c).count();
+        if open.is_empty() && closed_count == 0 {
+            multipliers = outcome.multipliers;
+            break;
+        }
+        // The undecided rest as a problem of its own, reduced again: fixing leaves many more
+        // candidates dominated and demand points identical.
+        let next = reduce::reduce(sub_lists, sub_weights, &open, &closed);
+        opened.extend(open.iter().map(|&site| to_root[site as usize]));
+        sub_sites -= open.len();
+        to_root = next
+            .candidates
+            .iter()
+            .map(|&site| to_root[site as usize])
+            .collect();
+        constant += next.covered_by_open;
+        multipliers = next.map_multipliers(&outcome.multipliers);
+        current = Some(next);
     }
 
-    let mut proven_optimal = floor(upper_bound) <= best_value + tolerance;
+    let fixed_open = opened.len() as u64;
+    let remaining = current
+        .as_ref()
+        .map_or(lists.candidate_count(), |sub| sub.candidates.len());
+    let fixed_closed = (lists.candidate_count() - opened.len() - remaining) as u64;
     let mut exact_nodes = 0;
-    let mut fixed_open = 0;
-    let mut fixed_closed = 0;
-    if !proven_optimal && config.exact_node_limit > 0 {
-        // A better plan must beat the incumbent by one whole unit when weights are integral.
-        let min_improvement = if integral { 1.0 } else { 2.0 * tolerance };
-        let threshold = best_value + min_improvement - tolerance;
-        let fixing = if multipliers.is_empty() {
-            lagrangian::Fixing::Fixed {
-                open: Vec::new(),
-                closed: vec![false; lists.candidate_count()],
-            }
+    if !proven_optimal && config.exact_node_limit > 0 && remaining <= config.exact_max_candidates {
+        let (sub_lists, sub_weights) = current
+            .as_ref()
+            .map_or((lists, weights), |sub| (&sub.lists, sub.weights.as_slice()));
+        let work_per_node =
+            STEPS_PER_NODE as u64 * (sub_lists.demand_count() + sub_lists.pair_count()) as u64;
+        let node_limit = config
+            .exact_node_limit
+            .min(config.exact_work_limit / work_per_node.max(1));
+        let incumbent = best_value - constant;
+        let (improved, complete, nodes) = if !multipliers.is_empty() {
+            let outcome =
+                exact_lagrangian::lagrangian_branch_and_bound(exact_lagrangian::SearchStart {
+                    lists: sub_lists,
+                    weights: sub_weights,
+                    sites: sub_sites,
+                    multipliers: multipliers.clone(),
+                    forced_open: &[],
+                    forced_closed: &vec![false; sub_lists.candidate_count()],
+                    incumbent,
+                    min_improvement,
+                    node_limit,
+                    steps_per_node: STEPS_PER_NODE,
+                });
+            (outcome.improved, outcome.complete, outcome.nodes)
         } else {
-            lagrangian::fix_by_reduced_costs(lists, weights, &multipliers, sites, threshold)
+            // The combinatorial search's nodes are cheap; it gets the plain limit.
+            let mut state = CoverState::new(sub_lists, sub_weights);
+            let free: Vec<u32> = (0..sub_lists.candidate_count() as u32).collect();
+            let outcome = exact::branch_and_bound(
+                &mut state,
+                &free,
+                sub_sites,
+                incumbent,
+                min_improvement,
+                config.exact_node_limit,
+            );
+            (outcome.improved, outcome.complete, outcome.nodes)
         };
-        match fixing {
-            lagrangian::Fixing::NoneReaches => proven_optimal = true,
-            lagrangian::Fixing::Fixed { open, closed } => {
-                fixed_open = open.len() as u64;
-                fixed_closed = closed.iter().filter(|&&c| c).count() as u64;
-                let free: Vec<u32> = (0..lists.candidate_count() as u32)
-                    .filter(|&site| {
-                        !closed[site as usize]
-                            && !open.contains(&site)
-                            && !lists.demand_of(site).is_empty()
-                    })
-                    .collect();
-                if free.len() <= config.exact_max_candidates {
-                    let work_per_node =
-                        STEPS_PER_NODE as u64 * (lists.demand_count() + lists.pair_count()) as u64;
-                    let node_limit = config
-                        .exact_node_limit
-                        .min(config.exact_work_limit / work_per_node.max(1));
-                    let outcome = if !multipliers.is_empty() {
-                        let outcome = exact_lagrangian::lagrangian_branch_and_bound(
-                            exact_lagrangian::SearchStart {
-                                lists,
-                                weights,
-                                sites,
-                                multipliers: multipliers.clone(),
-                                forced_open: &open,
-                                forced_closed: &closed,
-                                incumbent: best_value,
-                                min_improvement,
-                                node_limit,
-                                steps_per_node: STEPS_PER_NODE,
-                            },
-                        );
-                        (outcome.improved, outcome.complete, outcome.nodes)
-                    } else {
-                        // The combinatorial search's nodes are cheap; it gets the plain limit.
-                        let mut state = CoverState::with_sites(lists, weights, &open);
-                        let outcome = exact::branch_and_bound(
-                            &mut state,
-                            &free,
-                            sites,
-                            best_value,
-                            min_improvement,
-                            config.exact_node_limit,
-                        );
-                        (outcome.improved, outcome.complete, outcome.nodes)
-                    };
-                    let (improved, complete, nodes) = outcome;
-                    exact_nodes = nodes;
-                    if let Some((sites, _)) = improved {
-                        best_value = covered_weight(weights, lists, &sites);
-                        best_sites = sites;
-                    }
-                    proven_optimal = complete;
-                }
-            }
+        exact_nodes = nodes;
+        if let Some((sub_plan, _)) = improved {
+            let mut plan = opened.clone();
+            plan.extend(sub_plan.iter().map(|&site| to_root[site as usize]));
+            best_value = covered_weight(weights, lists, &plan);
+            best_sites = plan;
         }
+        proven_optimal = complete;
     }
-    if proven_optimal {
-        upper_bound = best_value;
-    } else {
-        upper_bound = floor(upper_bound).max(best_value);
-    }
-    best_sites.sort_unstable();
-    Ok(Plan {
+    Solved {
         sites: best_sites,
-        objective: best_value,
-        upper_bound,
-        gap: if upper_bound > 0.0 {
-            ((upper_bound - best_value) / upper_bound).max(0.0)
+        greedy: greedy_sites,
+        upper_bound: if proven_optimal {
+            best_value
         } else {
-            0.0
+            floor(upper_bound).max(best_value)
         },
         proven_optimal,
-        greedy_objective,
-        total_weight,
-        coverable_weight,
         swaps,
         lagrangian_iterations,
         fixed_open,
         fixed_closed,
         exact_nodes,
-    })
+    }
 }
 
 /// The set-covering variant's result.
@@ -461,6 +617,40 @@ mod tests {
         best
     }
 
+    /// The best covered weight over plans of at most `sites` candidates that open every site
+    /// in `open` and none in `closed`.
+    fn brute_force_fixed(
+        weights: &[f64],
+        lists: &[Vec<u32>],
+        sites: usize,
+        open: &[u32],
+        closed: &[bool],
+    ) -> Option<f64> {
+        let mut best: Option<f64> = None;
+        for mask in 0u32..(1 << lists.len()) {
+            if mask.count_ones() as usize > sites
+                || open.iter().any(|&site| mask & (1 << site) == 0)
+                || (0..lists.len()).any(|site| closed[site] && mask & (1 << site) != 0)
+            {
+                continue;
+            }
+            let mut covered = vec![false; weights.len()];
+            for (site, list) in lists.iter().enumerate() {
+                if mask & (1 << site) != 0 {
+                    for &d in list {
+                        covered[d as usize] = true;
+                    }
+                }
+            }
+            let value: f64 = (0..weights.len())
+                .filter(|&d| covered[d])
+                .map(|d| weights[d])
+                .sum();
+            best = Some(best.map_or(value, |known: f64| known.max(value)));
+        }
+        best
+    }
+
     /// Up to 20 demand points and 12 candidates; integral weights (people) or real ones.
     fn tiny_instance() -> impl Strategy<Value = (Vec<f64>, Vec<Vec<u32>>, usize)> {
         (1usize..20, 1usize..13, any::<bool>()).prop_flat_map(|(n, m, integral)| {
@@ -493,6 +683,43 @@ mod tests {
             prop_assert!(plan.proven_optimal);
             prop_assert!(plan.sites.len() <= sites);
             prop_assert!(close(plan.upper_bound, plan.objective));
+        }
+
+        #[test]
+        fn the_reduced_problem_has_the_same_optimum_under_any_fixing(
+            (weights, raw, sites) in tiny_instance(),
+            fixing in prop::collection::vec(0u8..4, 12),
+        ) {
+            let lists = CoverageLists::from_candidate_lists(weights.len(), &raw).unwrap();
+            // 0: open, 1: closed, else free (opening at most `sites`).
+            let mut open: Vec<u32> = (0..raw.len() as u32)
+                .filter(|&site| fixing[site as usize] == 0)
+                .collect();
+            open.truncate(sites);
+            let closed: Vec<bool> = (0..raw.len())
+                .map(|site| fixing[site] == 1 && !open.contains(&(site as u32)))
+                .collect();
+            let reduction = reduce::reduce(&lists, &weights, &open, &closed);
+            let reduced: Vec<Vec<u32>> = (0..reduction.lists.candidate_count() as u32)
+                .map(|site| reduction.lists.demand_of(site).to_vec())
+                .collect();
+            let free_sites = sites - open.len();
+            let via_reduction = reduction.covered_by_open
+                + brute_force_fixed(&reduction.weights, &reduced, free_sites, &[], &vec![false; reduced.len()]).unwrap();
+            let direct = brute_force_fixed(&weights, &raw, sites, &open, &closed).unwrap();
+            prop_assert!(close(via_reduction, direct), "{} vs {}", via_reduction, direct);
+            // Every reduced candidate is an allowed original one, and its coverage maps back.
+            for (reduced_site, &site) in reduction.candidates.iter().enumerate() {
+                prop_assert!(!closed[site as usize] && !open.contains(&site));
+                let mut groups: Vec<u32> = raw[site as usize]
+                    .iter()
+                    .map(|&d| reduction.group_of[d as usize])
+                    .filter(|&g| g != u32::MAX)
+                    .collect();
+                groups.sort_unstable();
+                groups.dedup();
+                prop_assert_eq!(&groups[..], reduction.lists.demand_of(reduced_site as u32));
+            }
         }
 
         #[test]

@@ -172,6 +172,64 @@ fn walking_times_on_a_tiny_network_are_the_hand_computed_ones() {
 }
 
 #[test]
+fn a_region_column_gives_coverage_per_region() {
+    let temp = line_network();
+    std::fs::write(
+        temp.path().join("population.csv"),
+        "id,lon,lat,population,region
+P1,120.00,32.0,100,320903001
+P2,120.01,32.0,200,320903001
+P3,120.02,32.0,300,320903002
+P4,120.03,32.0,400,320903002
+P5,120.04,32.0,500,
+FAR,120.00,32.1,50,320903002
+",
+    )
+    .unwrap();
+    let output = cover(&temp, &["--item", "B02"]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    let result = read_json(&temp.path().join("result.json"));
+    // B02 reaches P1, P2, P3 (from S1) and P5 (from S2); P5 has no region.
+    let regions = result["regions"].as_array().unwrap();
+    assert_eq!(regions.len(), 2, "{regions:?}");
+    assert_eq!(regions[0]["code"], "320903001");
+    assert_eq!(regions[0]["points"], 2);
+    assert_eq!(regions[0]["population"], 300);
+    assert_eq!(regions[0]["covered"], 300);
+    assert_eq!(regions[0]["covered_share"], 1.0);
+    assert_eq!(regions[1]["code"], "320903002");
+    assert_eq!(regions[1]["points"], 3);
+    assert_eq!(regions[1]["population"], 750);
+    assert_eq!(regions[1]["covered"], 300);
+    assert!((regions[1]["covered_share"].as_f64().unwrap() - 0.4).abs() < 1e-12);
+    assert_eq!(result["covered_population"], 1100);
+    assert!(
+        stdout.contains("分区覆盖：320903001 300 / 300（100.0%）；320903002 300 / 750（40.0%）"),
+        "{stdout}"
+    );
+
+    // Without the column the list is empty; a bad code names its line.
+    let plain = line_network();
+    let output = cover(&plain, &[]);
+    assert!(output.status.success());
+    let regions = read_json(&plain.path().join("result.json"))["regions"].clone();
+    assert_eq!(regions, Value::Array(Vec::new()));
+    std::fs::write(
+        temp.path().join("population.csv"),
+        "id,lon,lat,population,region\nP1,120.00,32.0,100,3209X\n",
+    )
+    .unwrap();
+    let output = cover(&temp, &[]);
+    let (_, stderr) = text(&output);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("人口点表第 2 行：区划代码“3209X”无效"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn the_item_decides_which_stations_count() {
     let temp = line_network();
     // Without --item every station counts: S3 on node 2 becomes the nearest for P2 and P3,
@@ -729,4 +787,63 @@ fn coverage_of_the_real_helsinki_network_is_plausible() {
         "Helsinki via the CLI: walk 5 min covers {covered}/{total}, 15 min covers {}/{total}",
         wider["covered_population"]
     );
+}
+
+#[test]
+fn travel_times_on_a_tiny_network_are_the_hand_computed_ones() {
+    let temp = line_network();
+    let dir = temp.path();
+    std::fs::write(
+        dir.join("from.csv"),
+        "id,lon,lat\nA,120.00,32.0\nB,120.02,32.0\nFAR,120.00,32.1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("to.csv"),
+        "id,lon,lat\nX,120.01,32.0\nY,120.05,32.0\n",
+    )
+    .unwrap();
+    let run = |from: &str| {
+        yibao()
+            .arg("travel-times")
+            .arg("--network")
+            .arg(dir.join("edges.csv"))
+            .arg("--nodes")
+            .arg(dir.join("nodes.csv"))
+            .arg("--from")
+            .arg(dir.join(from))
+            .arg("--to")
+            .arg(dir.join("to.csv"))
+            .arg("--out")
+            .arg(dir.join("table.json"))
+            .output()
+            .unwrap()
+    };
+    let output = run("from.csv");
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    let table = read_json(&dir.join("table.json"));
+    // Walking at 5 km/h: A (node 1) → X (node 2) 1,000 m = 720 s, A → Y (node 6) 4,250 m =
+    // 3,060 s; B (node 3) → X 250 m = 180 s, B → Y 3,000 m = 2,160 s; FAR is not on the network.
+    assert_eq!(
+        table["durations_s"],
+        serde_json::json!([[720.0, 3060.0], [180.0, 2160.0], [null, null]])
+    );
+    assert_eq!(table["origins"], serde_json::json!(["A", "B", "FAR"]));
+    assert_eq!(table["destinations"], serde_json::json!(["X", "Y"]));
+    assert_eq!(table["pairs_with_time"], 4);
+    let findings = table["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["role"], "origin");
+    assert_eq!(findings[0]["id"], "FAR");
+    assert!(
+        stdout.contains("通行时间表 3 × 2（步行），有时间的点对 4 / 6"),
+        "{stdout}"
+    );
+
+    std::fs::write(dir.join("bad.csv"), "id,lon,lat\nA,abc,32.0\n").unwrap();
+    let output = run("bad.csv");
+    let (_, stderr) = text(&output);
+    assert!(!output.status.success());
+    assert!(stderr.contains("错误：起点表第 2 行"), "{stderr}");
 }
