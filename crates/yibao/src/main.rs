@@ -5,6 +5,7 @@
 mod coverage;
 mod demo;
 mod import;
+mod plan_windows;
 
 use std::path::{Path, PathBuf};
 
@@ -58,6 +59,9 @@ enum Command {
     Coverage(coverage::CoverageArgs),
     /// Site planning: K new sites covering the most demand, or the fewest reaching a share.
     PlanSites(coverage::PlanSitesArgs),
+    /// Tidal window planning: forecast a day from ticket history, plan windows per slot and
+    /// compare static, naive and lag-aware plans in simulation.
+    PlanWindows(plan_windows::PlanWindowsArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -194,6 +198,7 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Coverage(args) => coverage::coverage(&args),
         Command::PlanSites(args) => coverage::plan_sites_command(&args),
+        Command::PlanWindows(args) => plan_windows::plan_windows_command(&args),
         Command::Serve(args) => {
             let store = open(cli.database_url.as_deref()).await?;
             if store.count_users().await? == 0 {

@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod coverage;
+mod plan_windows;
 mod regions;
 mod support;
 mod tidy;
