@@ -6,6 +6,7 @@ mod coverage;
 mod demo;
 mod demo_counter;
 mod import;
+mod plan_windows;
 
 use std::path::{Path, PathBuf};
 
@@ -61,6 +62,9 @@ enum Command {
     PlanSites(coverage::PlanSitesArgs),
     /// Travel times from every origin to every destination (a routing engine's table).
     TravelTimes(coverage::TravelTimesArgs),
+    /// Tidal window planning: forecast a day from ticket history, plan windows per slot and
+    /// compare static, naive and lag-aware plans in simulation.
+    PlanWindows(plan_windows::PlanWindowsArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -198,6 +202,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Coverage(args) => coverage::coverage(&args),
         Command::PlanSites(args) => coverage::plan_sites_command(&args),
         Command::TravelTimes(args) => coverage::travel_times(&args),
+        Command::PlanWindows(args) => plan_windows::plan_windows_command(&args),
         Command::Serve(args) => {
             let store = open(cli.database_url.as_deref()).await?;
             if store.count_users().await? == 0 {

@@ -5,6 +5,7 @@ mod browser;
 mod browser_counter;
 mod cli;
 mod coverage;
+mod plan_windows;
 mod regions;
 mod support;
 mod tidy;
