@@ -5,6 +5,8 @@
 //! rest of the system works with the parsed types. No I/O, no async, no SQL, no HTTP.
 //! Error messages are Simplified Chinese because they reach users unchanged.
 
+pub mod calendar;
+pub mod case;
 pub mod catalog;
 pub mod csv_text;
 pub mod delegation;
