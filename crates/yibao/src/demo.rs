@@ -584,6 +584,7 @@ pub async fn seed(store: &Store) -> Result<DemoSummary> {
             .await
             .map_err(|e| anyhow::anyhow!(e.message))?;
     }
+    crate::demo_cases::seed(store).await?;
 
     Ok(DemoSummary {
         regions: report.total(),

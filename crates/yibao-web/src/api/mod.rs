@@ -3,6 +3,7 @@
 //! Every handler is thin: parse the request into domain values, call `crate::app`, convert the
 //! result to a DTO. Errors are problem JSON (`crate::error`).
 
+pub mod cases;
 pub mod dto;
 
 use axum::Router;
@@ -109,6 +110,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/plans", post(create_plan))
         .route("/api/users", get(list_users).post(create_user))
         .route("/api/audit", get(list_audit))
+        .merge(cases::router())
         .fallback(api_not_found)
 }
 
@@ -145,7 +147,9 @@ impl utoipa::Modify for BearerAuth {
 }
 
 async fn openapi_json() -> Response {
-    let body = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    let mut doc = ApiDoc::openapi();
+    doc.merge(cases::CasesDoc::openapi());
+    let body = doc.to_pretty_json().unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
