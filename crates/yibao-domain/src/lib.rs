@@ -6,6 +6,8 @@
 //! Error messages are Simplified Chinese because they reach users unchanged.
 
 pub mod appointment;
+pub mod calendar;
+pub mod case;
 pub mod catalog;
 pub mod csv_text;
 pub mod delegation;

@@ -17,20 +17,30 @@ use sqlx::{PgPool, SqlitePool};
 use thiserror::Error;
 
 mod audit;
+mod cases;
 mod catalog;
 mod counter;
 mod delegations;
+mod holidays;
+mod outbox;
+mod ratings;
 mod regions;
 mod stations;
 mod users;
 
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
+pub use cases::{
+    CaseEventRecord, CaseFilter, CaseSummary, ChainStation, IdempotencyKey, IntakeOutcome, NewCase,
+    OriginalsStatus, StoredCase, case_number,
+};
 pub use catalog::{ItemHistoryEntry, StoredItem};
 pub use counter::{
     BookingOutcome, CallRecord, Claim, CounterCategory, CounterWindow, NewAppointment, NewTicket,
     StoredAppointment, StoredCalendar, StoredTicket, TicketMove,
 };
 pub use delegations::{Delegation, DelegationChange, StationHandling};
+pub use outbox::{DeliveryReport, MAX_ATTEMPTS, OutboxClaim, OutboxMessage, backoff};
+pub use ratings::{Rating, StationRating};
 pub use regions::{PopulationRow, Region, RegionFilter, RegionRow, RegionSummary};
 pub use stations::{Station, StationFilter, StationSort, StationStatus};
 pub use users::{NewUser, Role, SessionUser, User};

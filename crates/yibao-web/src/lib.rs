@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod error;
+pub mod notify;
 pub mod ui;
 
 use std::future::Future;

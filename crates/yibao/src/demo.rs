@@ -585,6 +585,7 @@ pub async fn seed(store: &Store) -> Result<DemoSummary> {
             .map_err(|e| anyhow::anyhow!(e.message))?;
     }
     crate::demo_counter::seed(store).await?;
+    crate::demo_cases::seed(store).await?;
 
     Ok(DemoSummary {
         regions: report.total(),

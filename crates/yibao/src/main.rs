@@ -4,6 +4,7 @@
 
 mod coverage;
 mod demo;
+mod demo_cases;
 mod demo_counter;
 mod import;
 mod plan_windows;
@@ -77,6 +78,12 @@ struct ServeArgs {
     /// on a trusted intranet).
     #[arg(long)]
     insecure_cookies: bool,
+    /// Where the default SMS sender appends the notices it "sends" (one line each).
+    #[arg(long, default_value = "yibao-sms.log")]
+    sms_log: PathBuf,
+    /// An SMS gateway (`http://host:port/path`) to POST notices to instead of the log file.
+    #[arg(long, env = "YIBAO_SMS_GATEWAY")]
+    sms_gateway: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -242,6 +249,11 @@ async fn run(cli: Cli) -> Result<()> {
                     scope.unwrap_or("全国")
                 );
             }
+            for (username, password, name, station, _) in demo_cases::CASE_CLERKS {
+                println!(
+                    "  {username:<12} 密码 {password:<16} {name}（站点 {station}，受理转办到尚庄镇服务站）"
+                );
+            }
             if no_serve {
                 return Ok(());
             }
@@ -313,12 +325,44 @@ async fn serve(store: Store, args: &ServeArgs) -> Result<()> {
     println!(
         "控制台：http://{address}/    接口文档：http://{address}/api/openapi.json    按 Ctrl+C 停止"
     );
+    let (stop_worker, worker_stop) = tokio::sync::oneshot::channel::<()>();
+    let worker = spawn_outbox_worker(&store, args, async {
+        let _ = worker_stop.await;
+    });
     yibao_web::serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
+    let _ = stop_worker.send(());
+    let _ = worker.await;
     store.close().await;
     Ok(())
+}
+
+/// Starts the notification outbox worker: the HTTP gateway sender when one is configured,
+/// else the log-file sender.
+fn spawn_outbox_worker(
+    store: &Store,
+    args: &ServeArgs,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    use yibao_web::notify::{HttpNotifier, LogFileNotifier, run_outbox_worker};
+    let name = format!("yibao-{}", std::process::id());
+    match &args.sms_gateway {
+        Some(url) => {
+            let notifier = HttpNotifier {
+                url: url.clone(),
+                timeout: std::time::Duration::from_secs(10),
+            };
+            tokio::spawn(run_outbox_worker(store.clone(), notifier, name, shutdown))
+        }
+        None => {
+            let notifier = LogFileNotifier {
+                path: args.sms_log.clone(),
+            };
+            tokio::spawn(run_outbox_worker(store.clone(), notifier, name, shutdown))
+        }
+    }
 }
 
 async fn import_command(store: &Store, command: ImportCommand) -> Result<()> {

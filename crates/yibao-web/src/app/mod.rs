@@ -4,6 +4,7 @@
 //! Nothing here knows HTTP requests or HTML; failures are `ApiError`s because their status
 //! and code are what every caller needs (the CLI prints the Chinese message).
 
+pub mod cases;
 pub mod catalog;
 pub mod counter;
 pub mod coverage;

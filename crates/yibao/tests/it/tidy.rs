@@ -30,7 +30,12 @@ const IO_CRATES: [&str; 8] = [
 
 #[test]
 fn the_pure_crates_depend_on_no_runtime_sql_or_http() {
-    for krate in ["yibao-domain", "yibao-routing", "yibao-queueing", "yibao-search"] {
+    for krate in [
+        "yibao-domain",
+        "yibao-routing",
+        "yibao-queueing",
+        "yibao-search",
+    ] {
         for dependency in dependencies(krate) {
             assert!(
                 !IO_CRATES.contains(&dependency.as_str()),

@@ -1,0 +1,786 @@
+//! Cases (业务件): intake with an idempotency key, transitions under optimistic versions,
+//! the timeline, worklists and the resident's lookup.
+//!
+//! Every status change commits in one transaction with its timeline rows, its SMS rows in the
+//! notification outbox (the transactional outbox) and its audit row, so a case never changes
+//! without the applicant being told and the change being audited.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use yibao_domain::case::{
+    CaseEvent, CaseState, CaseStatus, ChecklistLine, IntakeChannel, Proxy, Transition,
+};
+use yibao_domain::{HandlingMode, IdNumber, RegionCode, StationLevel};
+
+use crate::audit::audit_in_tx;
+use crate::{AuditEntry, Page, PageRequest, Result, Store, StoreError, now, on_pool, prefix_end};
+
+/// Where a case's paper originals are (chain of custody).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OriginalsStatus {
+    /// No paper: everything came as e-certificates.
+    NoPaper,
+    /// At `originals_station`.
+    Held,
+    /// Packed in a handoff batch on its way.
+    InTransit,
+    /// Flagged missing at a receipt check.
+    Missing,
+}
+
+impl OriginalsStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OriginalsStatus::NoPaper => "no_paper",
+            OriginalsStatus::Held => "held",
+            OriginalsStatus::InTransit => "in_transit",
+            OriginalsStatus::Missing => "missing",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OriginalsStatus::NoPaper => "无纸质材料",
+            OriginalsStatus::Held => "在站保管",
+            OriginalsStatus::InTransit => "流转途中",
+            OriginalsStatus::Missing => "缺失待查",
+        }
+    }
+
+    fn parse(text: &str) -> Option<OriginalsStatus> {
+        [
+            OriginalsStatus::NoPaper,
+            OriginalsStatus::Held,
+            OriginalsStatus::InTransit,
+            OriginalsStatus::Missing,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// A case as stored.
+#[derive(Debug, Clone)]
+pub struct StoredCase {
+    pub id: i64,
+    pub number: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub channel: IntakeChannel,
+    pub applicant_name: String,
+    pub applicant_id: IdNumber,
+    pub applicant_phone: String,
+    pub proxy: Option<Proxy>,
+    /// The intake station's region: the case is in the scope of staff over it.
+    pub region_code: RegionCode,
+    pub state: CaseState,
+    pub checklist: Vec<ChecklistLine>,
+    pub originals_station: Option<String>,
+    pub originals_status: OriginalsStatus,
+    pub version: i64,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl StoredCase {
+    /// Phones to text about this case: the applicant's and the proxy's.
+    pub fn phones(&self) -> Vec<String> {
+        let mut phones = vec![self.applicant_phone.clone()];
+        if let Some(phone) = self.proxy.as_ref().and_then(|p| p.phone.clone())
+            && !phones.contains(&phone)
+        {
+            phones.push(phone);
+        }
+        phones
+    }
+}
+
+/// A case about to be taken in.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub item_code: String,
+    pub item_name: String,
+    pub channel: IntakeChannel,
+    pub applicant_name: String,
+    pub applicant_id: IdNumber,
+    pub applicant_phone: String,
+    pub proxy: Option<Proxy>,
+    pub region_code: RegionCode,
+    pub state: CaseState,
+    pub checklist: Vec<ChecklistLine>,
+    pub has_paper: bool,
+    pub created_by: String,
+    /// The intake's timeline entry.
+    pub event: CaseEvent,
+}
+
+/// An `Idempotency-Key` sent with an intake: the same key from the same account returns the
+/// case the first request created.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub actor: String,
+    pub key: String,
+    /// A digest of the request body, so a key reused for a different request is refused.
+    pub request_hash: String,
+}
+
+/// What an intake did.
+#[derive(Debug, Clone)]
+pub enum IntakeOutcome {
+    Created(StoredCase),
+    /// The key was seen before with the same request: nothing new was created.
+    Replayed(StoredCase),
+    /// The key was used before for a different request.
+    KeyReused,
+}
+
+/// One timeline entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseEventRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub station_code: String,
+    pub kind: String,
+    pub description: String,
+    pub detail: serde_json::Value,
+}
+
+/// Which cases a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Cases whose worklist is at this station now.
+    pub current_station: Option<String>,
+    /// Cases taken in at this station.
+    pub intake_station: Option<String>,
+    pub statuses: Vec<CaseStatus>,
+    /// Deadline on or after this date.
+    pub deadline_from: Option<NaiveDate>,
+    /// Deadline on or before this date.
+    pub deadline_to: Option<NaiveDate>,
+    /// Only cases inside this region (the caller's scope).
+    pub scope: Option<RegionCode>,
+    /// Case number or item name contains this text.
+    pub query: Option<String>,
+    pub item_code: Option<String>,
+}
+
+/// A row of a case list.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct CaseSummary {
+    pub number: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub applicant_name: String,
+    pub status: String,
+    pub intake_station: String,
+    pub completing_station: String,
+    pub current_station: String,
+    pub deadline: NaiveDate,
+    pub originals_status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    id: i64,
+    number: String,
+    item_code: String,
+    item_name: String,
+    channel: String,
+    applicant_name: String,
+    applicant_id: String,
+    applicant_phone: String,
+    proxy_name: Option<String>,
+    proxy_id: Option<String>,
+    proxy_phone: Option<String>,
+    proxy_relation: Option<String>,
+    proxy_authorisation: Option<String>,
+    region_code: String,
+    state: String,
+    checklist: String,
+    originals_station: Option<String>,
+    originals_status: String,
+    version: i64,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    completed_at: Option<DateTime<Utc>>,
+}
+
+const CASE_COLUMNS: &str = "id, number, item_code, item_name, channel, applicant_name, applicant_id, applicant_phone, \
+     proxy_name, proxy_id, proxy_phone, proxy_relation, proxy_authorisation, region_code, state, checklist, \
+     originals_station, originals_status, version, created_by, created_at, updated_at, completed_at";
+
+const SUMMARY_COLUMNS: &str = "number, item_code, item_name, applicant_name, status, intake_station, completing_station, \
+     current_station, deadline, originals_status, created_at, updated_at";
+
+impl TryFrom<CaseRow> for StoredCase {
+    type Error = StoreError;
+    fn try_from(row: CaseRow) -> Result<StoredCase> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("业务件 {}：{what}", row.number));
+        let proxy = match (
+            row.proxy_name,
+            row.proxy_id,
+            row.proxy_relation,
+            row.proxy_authorisation,
+        ) {
+            (Some(name), Some(id), Some(relation), Some(authorisation)) => Some(Proxy {
+                name,
+                id_number: IdNumber::parse(&id).map_err(|_| corrupt("代办人身份证号"))?,
+                phone: row.proxy_phone,
+                relation: relation.parse().map_err(|_| corrupt("代办关系"))?,
+                authorisation,
+            }),
+            _ => None,
+        };
+        Ok(StoredCase {
+            channel: row.channel.parse().map_err(|_| corrupt("渠道"))?,
+            applicant_id: IdNumber::parse(&row.applicant_id).map_err(|_| corrupt("身份证号"))?,
+            region_code: RegionCode::parse(&row.region_code).map_err(|_| corrupt("区划"))?,
+            state: serde_json::from_str(&row.state).map_err(|_| corrupt("状态"))?,
+            checklist: serde_json::from_str(&row.checklist).map_err(|_| corrupt("材料清单"))?,
+            originals_status: OriginalsStatus::parse(&row.originals_status)
+                .ok_or_else(|| corrupt("原件状态"))?,
+            proxy,
+            id: row.id,
+            number: row.number,
+            item_code: row.item_code,
+            item_name: row.item_name,
+            applicant_name: row.applicant_name,
+            applicant_phone: row.applicant_phone,
+            originals_station: row.originals_station,
+            version: row.version,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            completed_at: row.completed_at,
+        })
+    }
+}
+
+/// A placeholder number unique across processes until the row's id gives the real one.
+fn provisional_number() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "tmp-{}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    )
+}
+
+/// `YB` + the Shanghai date of intake + the row id, e.g. `YB20261130000042`.
+pub fn case_number(at: DateTime<Utc>, id: i64) -> String {
+    let date = yibao_domain::calendar::shanghai_date(at);
+    format!("YB{}{id:06}", date.format("%Y%m%d"))
+}
+
+const INSERT_EVENT: &str = "INSERT INTO case_events (case_id, at, actor, station_code, kind, description, detail) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+const INSERT_OUTBOX: &str = "INSERT INTO notification_outbox (case_id, phone, body, created_at, attempts, next_attempt_at) \
+     VALUES ($1, $2, $3, $4, 0, $4)";
+
+/// Writes timeline rows and outbox rows for `events` on an open transaction.
+macro_rules! record_events {
+    ($tx:expr, $case_id:expr, $number:expr, $item_name:expr, $phones:expr, $events:expr, $actor:expr, $at:expr) => {{
+        let events: &[CaseEvent] = $events;
+        let phones: &[String] = $phones;
+        for event in events {
+            let detail = serde_json::to_string(event).expect("events serialise");
+            sqlx::query(INSERT_EVENT)
+                .bind($case_id)
+                .bind($at)
+                .bind($actor)
+                .bind(event.station().as_str())
+                .bind(event.kind())
+                .bind(event.describe())
+                .bind(detail)
+                .execute(&mut *$tx)
+                .await?;
+            if let Some(body) = event.sms($number, $item_name) {
+                for phone in phones {
+                    sqlx::query(INSERT_OUTBOX)
+                        .bind($case_id)
+                        .bind(phone)
+                        .bind(&body)
+                        .bind($at)
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+            }
+        }
+    }};
+}
+
+impl Store {
+    /// Takes a case in: the row, its number, the intake event, the SMS and the audit row in
+    /// one transaction; with an idempotency key, a repeat of the same request returns the
+    /// first case and creates nothing.
+    pub async fn create_case(
+        &self,
+        new: &NewCase,
+        idempotency: Option<&IdempotencyKey>,
+        audit: &AuditEntry,
+    ) -> Result<IntakeOutcome> {
+        if let Some(key) = idempotency
+            && let Some(outcome) = self.replay(key).await?
+        {
+            return Ok(outcome);
+        }
+        let at = now();
+        let state_json = serde_json::to_string(&new.state).expect("state serialises");
+        let checklist_json = serde_json::to_string(&new.checklist).expect("checklist serialises");
+        let (originals_station, originals_status) = if new.has_paper {
+            (
+                Some(new.state.intake_station.as_str().to_owned()),
+                OriginalsStatus::Held,
+            )
+        } else {
+            (None, OriginalsStatus::NoPaper)
+        };
+        let proxy = new.proxy.as_ref();
+        let mut phones = vec![new.applicant_phone.clone()];
+        if let Some(phone) = proxy.and_then(|p| p.phone.clone())
+            && !phones.contains(&phone)
+        {
+            phones.push(phone);
+        }
+        let written: std::result::Result<(i64, String), sqlx::Error> = on_pool!(self, pool => async {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO cases (number, item_code, item_name, channel, applicant_name, applicant_id, applicant_phone, \
+                 proxy_name, proxy_id, proxy_phone, proxy_relation, proxy_authorisation, region_code, intake_station, \
+                 completing_station, current_station, status, deadline, state, checklist, originals_station, \
+                 originals_status, version, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+                 $21, $22, 1, $23, $24, $24) RETURNING id",
+            )
+            .bind(provisional_number())
+            .bind(&new.item_code)
+            .bind(&new.item_name)
+            .bind(new.channel.as_str())
+            .bind(&new.applicant_name)
+            .bind(new.applicant_id.expose())
+            .bind(&new.applicant_phone)
+            .bind(proxy.map(|p| p.name.clone()))
+            .bind(proxy.map(|p| p.id_number.expose().to_owned()))
+            .bind(proxy.and_then(|p| p.phone.clone()))
+            .bind(proxy.map(|p| p.relation.as_str()))
+            .bind(proxy.map(|p| p.authorisation.clone()))
+            .bind(new.region_code.as_str())
+            .bind(new.state.intake_station.as_str())
+            .bind(new.state.completing_station.as_str())
+            .bind(new.state.current_station.as_str())
+            .bind(new.state.status.as_str())
+            .bind(new.state.deadline)
+            .bind(&state_json)
+            .bind(&checklist_json)
+            .bind(&originals_station)
+            .bind(originals_status.as_str())
+            .bind(&new.created_by)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?;
+            let number = case_number(at, id);
+            sqlx::query("UPDATE cases SET number = $1 WHERE id = $2")
+                .bind(&number)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(key) = idempotency {
+                sqlx::query(
+                    "INSERT INTO idempotency_keys (actor, key, request_hash, case_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&key.actor)
+                .bind(&key.key)
+                .bind(&key.request_hash)
+                .bind(id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            record_events!(tx, id, &number, &new.item_name, &phones, std::slice::from_ref(&new.event), &new.created_by, at);
+            let mut entry = audit.clone();
+            entry.entity_id = number.clone();
+            audit_in_tx!(&mut *tx, &entry)?;
+            tx.commit().await?;
+            Ok((id, number))
+        }.await);
+        let (id, number) = match written {
+            Ok(done) => done,
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() && idempotency.is_some() => {
+                // A concurrent request with the same key committed first.
+                let key = idempotency.expect("checked above");
+                return self.replay(key).await?.ok_or(StoreError::NotFound);
+            }
+            Err(error) => {
+                return Err(StoreError::from_write(
+                    error,
+                    &format!("事项 {} 或站点", new.item_code),
+                ));
+            }
+        };
+        Ok(IntakeOutcome::Created(StoredCase {
+            id,
+            number,
+            item_code: new.item_code.clone(),
+            item_name: new.item_name.clone(),
+            channel: new.channel,
+            applicant_name: new.applicant_name.clone(),
+            applicant_id: new.applicant_id.clone(),
+            applicant_phone: new.applicant_phone.clone(),
+            proxy: new.proxy.clone(),
+            region_code: new.region_code.clone(),
+            state: new.state.clone(),
+            checklist: new.checklist.clone(),
+            originals_station,
+            originals_status,
+            version: 1,
+            created_by: new.created_by.clone(),
+            created_at: at,
+            updated_at: at,
+            completed_at: None,
+        }))
+    }
+
+    async fn replay(&self, key: &IdempotencyKey) -> Result<Option<IntakeOutcome>> {
+        let found: Option<(i64, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT case_id, request_hash FROM idempotency_keys WHERE actor = $1 AND key = $2")
+                .bind(&key.actor)
+                .bind(&key.key)
+                .fetch_optional(pool)
+                .await
+        })?;
+        let Some((case_id, hash)) = found else {
+            return Ok(None);
+        };
+        if hash != key.request_hash {
+            return Ok(Some(IntakeOutcome::KeyReused));
+        }
+        let case = self
+            .case_by_id(case_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(Some(IntakeOutcome::Replayed(case)))
+    }
+
+    async fn case_by_id(&self, id: i64) -> Result<Option<StoredCase>> {
+        let row = on_pool!(self, pool => {
+            sqlx::query_as::<_, CaseRow>(sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1")))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.map(StoredCase::try_from).transpose()
+    }
+
+    pub async fn get_case(&self, number: &str) -> Result<Option<StoredCase>> {
+        let row = on_pool!(self, pool => {
+            sqlx::query_as::<_, CaseRow>(sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1")))
+                .bind(number)
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.map(StoredCase::try_from).transpose()
+    }
+
+    /// The resident's lookup: the case only when the number and the full ID number match.
+    pub async fn find_case_for_resident(
+        &self,
+        number: &str,
+        id_number: &IdNumber,
+    ) -> Result<Option<StoredCase>> {
+        let row = on_pool!(self, pool => {
+            sqlx::query_as::<_, CaseRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {CASE_COLUMNS} FROM cases WHERE number = $1 AND applicant_id = $2"
+            )))
+            .bind(number)
+            .bind(id_number.expose())
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(StoredCase::try_from).transpose()
+    }
+
+    /// Applies a transition if nobody changed the case since `expected_version` was read:
+    /// the row, the timeline, the SMS and the audit row in one transaction.
+    pub async fn apply_case_transition(
+        &self,
+        case: &StoredCase,
+        expected_version: i64,
+        transition: &Transition,
+        actor: &str,
+        audit: &AuditEntry,
+    ) -> Result<StoredCase> {
+        let at = now();
+        let state = &transition.state;
+        let state_json = serde_json::to_string(state).expect("state serialises");
+        let completed_at = state.status.is_final().then_some(at);
+        let phones = case.phones();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let changed = sqlx::query(
+                "UPDATE cases SET status = $1, current_station = $2, deadline = $3, state = $4, \
+                 version = version + 1, updated_at = $5, completed_at = $6 WHERE id = $7 AND version = $8",
+            )
+            .bind(state.status.as_str())
+            .bind(state.current_station.as_str())
+            .bind(state.deadline)
+            .bind(&state_json)
+            .bind(at)
+            .bind(completed_at)
+            .bind(case.id)
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::StaleVersion);
+            }
+            record_events!(tx, case.id, &case.number, &case.item_name, &phones, &transition.events, actor, at);
+            audit_in_tx!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        let mut updated = case.clone();
+        updated.state = state.clone();
+        updated.version = expected_version + 1;
+        updated.updated_at = at;
+        updated.completed_at = completed_at;
+        Ok(updated)
+    }
+
+    /// The timeline of a case, oldest first.
+    pub async fn case_events(&self, case_id: i64) -> Result<Vec<CaseEventRecord>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: i64,
+            at: DateTime<Utc>,
+            actor: String,
+            station_code: String,
+            kind: String,
+            description: String,
+            detail: String,
+        }
+        let rows = on_pool!(self, pool => {
+            sqlx::query_as::<_, Row>(
+                "SELECT id, at, actor, station_code, kind, description, detail FROM case_events \
+                 WHERE case_id = $1 ORDER BY id",
+            )
+            .bind(case_id)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|row| CaseEventRecord {
+                id: row.id,
+                at: row.at,
+                actor: row.actor,
+                station_code: row.station_code,
+                kind: row.kind,
+                description: row.description,
+                detail: serde_json::from_str(&row.detail).unwrap_or(serde_json::Value::Null),
+            })
+            .collect())
+    }
+
+    /// One page of cases matching `filter`, most urgent deadline first.
+    pub async fn list_cases(
+        &self,
+        filter: &CaseFilter,
+        page: PageRequest,
+    ) -> Result<Page<CaseSummary>> {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut binds: Vec<CaseBind> = Vec::new();
+        let mut add = |clause: &str, values: Vec<CaseBind>| {
+            let mut text = String::new();
+            for (i, part) in clause.split('?').enumerate() {
+                if i > 0 {
+                    text.push_str(&format!("${}", binds.len() + i));
+                }
+                text.push_str(part);
+            }
+            binds.extend(values);
+            clauses.push(text);
+        };
+        if let Some(station) = &filter.current_station {
+            add("current_station = ?", vec![CaseBind::Text(station.clone())]);
+        }
+        if let Some(station) = &filter.intake_station {
+            add("intake_station = ?", vec![CaseBind::Text(station.clone())]);
+        }
+        if !filter.statuses.is_empty() {
+            let marks = vec!["?"; filter.statuses.len()].join(", ");
+            add(
+                &format!("status IN ({marks})"),
+                filter
+                    .statuses
+                    .iter()
+                    .map(|s| CaseBind::Text(s.as_str().to_owned()))
+                    .collect(),
+            );
+        }
+        if let Some(from) = filter.deadline_from {
+            add("deadline >= ?", vec![CaseBind::Date(from)]);
+        }
+        if let Some(to) = filter.deadline_to {
+            add("deadline <= ?", vec![CaseBind::Date(to)]);
+        }
+        if let Some(scope) = &filter.scope {
+            add(
+                "region_code >= ? AND region_code < ?",
+                vec![
+                    CaseBind::Text(scope.as_str().to_owned()),
+                    CaseBind::Text(prefix_end(scope.as_str())),
+                ],
+            );
+        }
+        if let Some(item) = &filter.item_code {
+            add("item_code = ?", vec![CaseBind::Text(item.clone())]);
+        }
+        if let Some(query) = filter
+            .query
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+        {
+            let pattern = format!("%{query}%");
+            add(
+                "(number LIKE ? OR item_name LIKE ? OR applicant_name LIKE ?)",
+                vec![
+                    CaseBind::Text(pattern.clone()),
+                    CaseBind::Text(pattern.clone()),
+                    CaseBind::Text(pattern),
+                ],
+            );
+        }
+        let where_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        let next = binds.len() + 1;
+        let select = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM cases{where_sql} ORDER BY deadline, id LIMIT ${next} OFFSET ${}",
+            next + 1
+        );
+        let count = format!("SELECT COUNT(*) FROM cases{where_sql}");
+        let items: Vec<CaseSummary> = on_pool!(self, pool => {
+            let mut query = sqlx::query_as::<_, CaseSummary>(sqlx::AssertSqlSafe(select.clone()));
+            for bind in &binds {
+                query = match bind {
+                    CaseBind::Text(text) => query.bind(text.clone()),
+                    CaseBind::Date(date) => query.bind(*date),
+                };
+            }
+            query.bind(page.limit()).bind(page.offset()).fetch_all(pool).await
+        })?;
+        let total: i64 = on_pool!(self, pool => {
+            let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone()));
+            for bind in &binds {
+                query = match bind {
+                    CaseBind::Text(text) => query.bind(text.clone()),
+                    CaseBind::Date(date) => query.bind(*date),
+                };
+            }
+            query.fetch_one(pool).await
+        })?;
+        Ok(Page {
+            items,
+            total,
+            page: page.page,
+            per_page: page.per_page,
+        })
+    }
+
+    /// The intake station and its ancestors up to the root, each with its status and how it
+    /// handles `item_code` (`None` when it does not), intake station first.
+    pub async fn station_chain(
+        &self,
+        station_code: &str,
+        item_code: &str,
+    ) -> Result<Vec<ChainStation>> {
+        let rows: Vec<(String, String, String, String, Option<String>)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "WITH RECURSIVE chain(code, depth) AS ( \
+                   SELECT code, 0 FROM stations WHERE code = $1 \
+                   UNION ALL \
+                   SELECT s.parent_code, c.depth + 1 FROM chain c JOIN stations s ON s.code = c.code \
+                   WHERE s.parent_code IS NOT NULL AND c.depth < 10) \
+                 SELECT s.code, s.level, s.status, s.region_code, d.mode FROM chain c \
+                 JOIN stations s ON s.code = c.code \
+                 LEFT JOIN delegations d ON d.station_code = s.code AND d.item_code = $2 \
+                 ORDER BY c.depth",
+            )
+            .bind(station_code)
+            .bind(item_code)
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter()
+            .map(|(code, level, status, region, mode)| {
+                let corrupt = |what: &str| StoreError::Corrupt(format!("站点 {code}：{what}"));
+                Ok(ChainStation {
+                    level: level.parse().map_err(|_| corrupt("层级"))?,
+                    open: status == "open",
+                    region_code: RegionCode::parse(&region).map_err(|_| corrupt("区划"))?,
+                    mode: match mode {
+                        Some(mode) => mode.parse().map_err(|_| corrupt("办理方式"))?,
+                        None => HandlingMode::None,
+                    },
+                    code,
+                })
+            })
+            .collect()
+    }
+
+    /// The open county-level station (县级服务大厅) of a county region, if any.
+    pub async fn county_hall(&self, county_region: &str) -> Result<Option<String>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, String>(
+                "SELECT code FROM stations WHERE level = 'county' AND status = 'open' AND region_code = $1 \
+                 ORDER BY code LIMIT 1",
+            )
+            .bind(county_region)
+            .fetch_optional(pool)
+            .await
+        })?)
+    }
+
+    /// Number of cases, for benchmarks and the durability check.
+    pub async fn count_cases(&self) -> Result<i64> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM cases").fetch_one(pool).await
+        })?)
+    }
+
+    /// Every case number with how many rows carry it, for the durability check.
+    pub async fn case_numbers(&self) -> Result<Vec<String>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, String>("SELECT number FROM cases ORDER BY id").fetch_all(pool).await
+        })?)
+    }
+}
+
+/// A station on the way up from an intake station.
+#[derive(Debug, Clone)]
+pub struct ChainStation {
+    pub code: String,
+    pub level: StationLevel,
+    pub open: bool,
+    pub region_code: RegionCode,
+    pub mode: HandlingMode,
+}
+
+#[derive(Debug, Clone)]
+enum CaseBind {
+    Text(String),
+    Date(NaiveDate),
+}

@@ -1,0 +1,204 @@
+//! SMS delivery from the notification outbox: the `Notifier` trait, a log-file sender (the
+//! default, for offline installations and tests), an HTTP sender for a real SMS gateway, and
+//! the background worker that drains the outbox.
+//!
+//! The worker claims one message per transaction (`Store::deliver_outbox`), so with several
+//! server processes on PostgreSQL each message goes out once; a failed send is retried with
+//! backoff by the store.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use yibao_store::{OutboxMessage, Store};
+
+/// Something that can deliver one SMS.
+pub trait Notifier: Send + Sync {
+    /// Delivers `message`; an `Err` carries the reason and the store retries later.
+    fn send(&self, message: &OutboxMessage) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// A phone number with its middle four digits hidden: 138****0001.
+pub fn mask_phone(phone: &str) -> String {
+    if phone.len() == 11 && phone.is_ascii() {
+        format!("{}****{}", &phone[..3], &phone[7..])
+    } else {
+        "*".repeat(phone.chars().count())
+    }
+}
+
+/// Appends each message as one line to a file: `time<TAB>phone (masked)<TAB>text`.
+#[derive(Debug, Clone)]
+pub struct LogFileNotifier {
+    pub path: PathBuf,
+}
+
+impl Notifier for LogFileNotifier {
+    async fn send(&self, message: &OutboxMessage) -> Result<(), String> {
+        let line = format!(
+            "{}\t{}\t{}\n",
+            yibao_store::now().to_rfc3339(),
+            mask_phone(&message.phone),
+            message.body.replace(['\n', '\t'], " ")
+        );
+        let mut file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .await
+            .map_err(|e| format!("{}: {e}", self.path.display()))?;
+        file.write_all(line.as_bytes())
+            .await
+            .map_err(|e| e.to_string())?;
+        file.sync_data().await.map_err(|e| e.to_string())
+    }
+}
+
+/// POSTs `{"phone": …, "text": …}` as JSON to an SMS gateway at an `http://host:port/path`
+/// URL (an intranet gateway; no TLS); any 2xx answer counts as delivered.
+#[derive(Debug, Clone)]
+pub struct HttpNotifier {
+    pub url: String,
+    pub timeout: Duration,
+}
+
+impl HttpNotifier {
+    fn target(&self) -> Result<(String, String), String> {
+        let rest = self
+            .url
+            .strip_prefix("http://")
+            .ok_or_else(|| format!("短信网关地址应以 http:// 开头：{}", self.url))?;
+        let (host, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        let host = if host.contains(':') {
+            host.to_owned()
+        } else {
+            format!("{host}:80")
+        };
+        Ok((host, path.to_owned()))
+    }
+}
+
+impl Notifier for HttpNotifier {
+    async fn send(&self, message: &OutboxMessage) -> Result<(), String> {
+        let (host, path) = self.target()?;
+        let body =
+            serde_json::json!({ "phone": message.phone, "text": message.body, "id": message.id })
+                .to_string();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let exchange = async {
+            let mut stream = tokio::net::TcpStream::connect(&host)
+                .await
+                .map_err(|e| format!("连接短信网关失败：{e}"))?;
+            stream
+                .write_all(request.as_bytes())
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut answer = Vec::new();
+            stream
+                .read_to_end(&mut answer)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok::<Vec<u8>, String>(answer)
+        };
+        let answer = tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| "短信网关超时".to_owned())??;
+        let status_line = String::from_utf8_lossy(&answer);
+        let status = status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse::<u16>().ok())
+            .unwrap_or(0);
+        if (200..300).contains(&status) {
+            Ok(())
+        } else {
+            Err(format!("短信网关返回状态 {status}"))
+        }
+    }
+}
+
+/// Drains the outbox until `shutdown` resolves: up to 100 messages a round, a short pause
+/// when nothing was due. Shutdown is checked between messages only, so a message is never
+/// abandoned between being sent and being marked sent.
+pub async fn run_outbox_worker<N: Notifier>(
+    store: Store,
+    notifier: N,
+    worker: String,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let mut idle = true;
+        for _ in 0..100 {
+            match store.claim_outbox().await {
+                Ok(Some(claim)) => {
+                    idle = false;
+                    let outcome = notifier.send(&claim.message).await;
+                    if let Err(error) = claim.finish(&worker, outcome).await {
+                        tracing::warn!(%error, "outbox delivery could not be recorded");
+                    }
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    tracing::warn!(%error, "outbox claim failed");
+                    break;
+                }
+            }
+        }
+        let pause = if idle {
+            Duration::from_secs(1)
+        } else {
+            Duration::ZERO
+        };
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tokio::time::sleep(pause) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_are_masked_in_the_log() {
+        assert_eq!(mask_phone("13800000001"), "138****0001");
+        assert_eq!(mask_phone("12345"), "*****");
+    }
+
+    #[test]
+    fn gateway_urls_split_into_host_and_path() {
+        let notifier = HttpNotifier {
+            url: "http://10.0.0.5:8088/sms/send".into(),
+            timeout: Duration::from_secs(5),
+        };
+        assert_eq!(
+            notifier.target().unwrap(),
+            ("10.0.0.5:8088".to_owned(), "/sms/send".to_owned())
+        );
+        let bare = HttpNotifier {
+            url: "http://sms.local".into(),
+            timeout: Duration::from_secs(5),
+        };
+        assert_eq!(
+            bare.target().unwrap(),
+            ("sms.local:80".to_owned(), "/".to_owned())
+        );
+        assert!(
+            HttpNotifier {
+                url: "https://x".into(),
+                timeout: Duration::from_secs(1)
+            }
+            .target()
+            .is_err()
+        );
+    }
+}
