@@ -1310,6 +1310,16 @@ pub struct CounterStats {
     pub by: Vec<(StatsBy, Vec<StatsRow>)>,
 }
 
+/// Running totals of one statistics group.
+#[derive(Default)]
+struct GroupTotals {
+    served: u32,
+    no_shows: u32,
+    transferred: u32,
+    waits: Vec<f64>,
+    handling: Vec<f64>,
+}
+
 /// Groups calls (pure: the tests and the CSV use it on their own).
 pub fn group_calls(
     calls: &[CallRecord],
@@ -1319,7 +1329,7 @@ pub fn group_calls(
     // Waiting time per call: from queue entry for a ticket's first call, from the end of the
     // previous call after a transfer.
     let mut previous_end: BTreeMap<i64, DateTime<Utc>> = BTreeMap::new();
-    let mut groups: BTreeMap<String, (u32, u32, u32, Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    let mut groups: BTreeMap<String, GroupTotals> = BTreeMap::new();
     for call in calls {
         let since = previous_end
             .get(&call.ticket_id)
@@ -1348,16 +1358,16 @@ pub fn group_calls(
         let entry = groups.entry(key).or_default();
         match call.outcome.as_deref() {
             Some("finished") => {
-                entry.0 += 1;
+                entry.served += 1;
                 if let Some(seconds) = handling_seconds(call) {
-                    entry.4.push(seconds / 60.0);
+                    entry.handling.push(seconds / 60.0);
                 }
             }
-            Some("no_show") => entry.1 += 1,
-            Some("transferred") => entry.2 += 1,
+            Some("no_show") => entry.no_shows += 1,
+            Some("transferred") => entry.transferred += 1,
             _ => {}
         }
-        entry.3.push(wait);
+        entry.waits.push(wait);
     }
     let mean = |values: &[f64]| {
         if values.is_empty() {
@@ -1368,17 +1378,16 @@ pub fn group_calls(
     };
     groups
         .into_iter()
-        .map(
-            |(key, (served, no_shows, transferred, waits, handling))| StatsRow {
-                key,
-                served,
-                no_shows,
-                transferred,
-                mean_wait_minutes: mean(&waits),
-                max_wait_minutes: (waits.iter().copied().fold(0.0, f64::max) * 10.0).round() / 10.0,
-                mean_handling_minutes: mean(&handling),
-            },
-        )
+        .map(|(key, totals)| StatsRow {
+            key,
+            served: totals.served,
+            no_shows: totals.no_shows,
+            transferred: totals.transferred,
+            mean_wait_minutes: mean(&totals.waits),
+            max_wait_minutes: (totals.waits.iter().copied().fold(0.0, f64::max) * 10.0).round()
+                / 10.0,
+            mean_handling_minutes: mean(&totals.handling),
+        })
         .collect()
 }
 
