@@ -178,7 +178,11 @@ pub fn plan_sites(
     // The objective is always an exact recount on the original problem.
     let objective = covered_weight(weights, lists, &best_sites);
     let greedy_objective = covered_weight(weights, lists, &root.original_sites(&solved.greedy));
-    let upper_bound = if solved.proven_optimal {
+    // A valid bound that the recounted objective reaches proves optimality too (the recount on
+    // the original problem can exceed the reduced problem's incumbent by rounding).
+    let proven_optimal = solved.proven_optimal
+        || objective >= solved.upper_bound - 1e-9 * (1.0 + solved.upper_bound.abs());
+    let upper_bound = if proven_optimal {
         objective
     } else {
         solved.upper_bound.max(objective)
@@ -192,7 +196,7 @@ pub fn plan_sites(
         } else {
             0.0
         },
-        proven_optimal: solved.proven_optimal,
+        proven_optimal,
         greedy_objective,
         total_weight,
         coverable_weight,
