@@ -1,9 +1,11 @@
 //! Shared helpers: the built binary, temporary folders, visible skip notices.
 
 use std::io::Write;
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 pub fn yibao() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_yibao"));
@@ -63,4 +65,39 @@ pub fn notice(message: &str) {
 /// True when `variable=1`: a missing prerequisite then fails instead of skipping.
 pub fn required(variable: &str) -> bool {
     std::env::var(variable).is_ok_and(|value| value == "1")
+}
+
+/// Kills a child process (a server, chromedriver) when dropped.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub async fn wait_for(url: &str) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while Instant::now() < deadline {
+        if client
+            .get(url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{url} did not come up");
 }
