@@ -10,29 +10,6 @@ use yibao_web::app::{self, Actor};
 
 use crate::helpers::*;
 
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await.expect("sqlite always runs");
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let Some(app) = crate::helpers::spawn_app(crate::helpers::Backend::Postgres).await else { return };
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both_backends!(
     a_village_clerk_takes_an_offsite_filing_and_the_town_completes_it,
     an_item_no_ancestor_completes_lands_at_the_county_hall,

@@ -6,29 +6,6 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await.expect("sqlite always runs");
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let Some(app) = crate::helpers::spawn_app(crate::helpers::Backend::Postgres).await else { return };
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both_backends!(
     health_names_the_backend_and_openapi_lists_the_paths,
     a_wrong_password_is_refused_and_repeated_failures_are_rate_limited,

@@ -8,29 +8,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await.expect("sqlite always runs");
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let Some(app) = crate::helpers::spawn_app(crate::helpers::Backend::Postgres).await else { return };
-                    super::$scenario(&app).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both_backends!(
     a_ticket_goes_from_the_kiosk_to_a_window_and_the_board_announces_it,
     the_green_channel_goes_first_but_never_starves_normal_tickets,
