@@ -136,7 +136,12 @@ async fn journey(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
         .click()
         .await?;
     driver.find(By::Id("window-sign-in")).await?.click().await?;
-    driver.find(By::Id("signed-in")).await?;
+    // The sign-in posts a form; wait for the page it lands on instead of racing it.
+    let badge = text_until(driver, "#signed-in", |t| !t.is_empty()).await?;
+    assert_eq!(
+        badge, "已在本窗口签到",
+        "the clerk is signed in at the window"
+    );
     let mut called = Vec::new();
     for _ in 0..10 {
         driver.find(By::Id("call-next")).await?.click().await?;
@@ -146,7 +151,8 @@ async fn journey(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
             break;
         }
         driver.find(By::Id("act-finish")).await?.click().await?;
-        driver.find(By::Id("call-next")).await?;
+        // Wait for the page the finish form lands on before pressing 叫下一位 again.
+        text_until(driver, "#call-next", |t| !t.is_empty()).await?;
     }
     assert_eq!(
         called.last(),
