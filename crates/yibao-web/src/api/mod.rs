@@ -6,6 +6,7 @@
 pub mod cases;
 pub mod counter;
 pub mod dto;
+pub mod handoffs;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -113,6 +114,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/audit", get(list_audit))
         .merge(counter::router())
         .merge(cases::router())
+        .merge(handoffs::router())
         .fallback(api_not_found)
 }
 
@@ -152,6 +154,7 @@ async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(counter::CounterApiDoc::openapi());
     doc.merge(cases::CasesDoc::openapi());
+    doc.merge(handoffs::HandoffsDoc::openapi());
     let body = doc.to_pretty_json().unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }

@@ -31,4 +31,5 @@ mod console;
 mod contract;
 mod counter;
 mod coverage;
+mod handoffs;
 mod helpers;
