@@ -26,6 +26,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod case_console;
 mod cases;
 mod console;
 mod contract;
