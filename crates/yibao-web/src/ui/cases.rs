@@ -268,6 +268,11 @@ pub struct ItemInfo {
 /// What the clerk typed, to refill the form after an error.
 #[derive(Debug, Clone, Default)]
 pub struct IntakeValues {
+    pub item_code: String,
+    pub channel: String,
+    pub relation: String,
+    /// Each material's form (`paper`, `e_certificate`, `missing`), in checklist order.
+    pub forms: Vec<String>,
     pub applicant_name: String,
     pub applicant_id: String,
     pub applicant_phone: String,
@@ -335,14 +340,16 @@ async fn intake_context(
 fn intake_page(
     chrome: Chrome,
     context: IntakeContext,
-    item_code: &str,
-    channel: &str,
-    relation: &str,
-    forms: &[String],
     values: IntakeValues,
     message: String,
     errors: Vec<FieldProblem>,
 ) -> IntakePage {
+    let item_code = values.item_code.clone();
+    let (channel, relation, forms) = (
+        values.channel.as_str(),
+        values.relation.as_str(),
+        &values.forms,
+    );
     let chosen = context
         .items
         .iter()
@@ -435,11 +442,12 @@ pub async fn new_form(
     let page = intake_page(
         chrome,
         context,
-        item.trim(),
-        "counter",
-        "grid_worker",
-        &[],
-        IntakeValues::default(),
+        IntakeValues {
+            item_code: item.trim().to_owned(),
+            channel: "counter".to_owned(),
+            relation: "grid_worker".to_owned(),
+            ..IntakeValues::default()
+        },
         String::new(),
         Vec::new(),
     );
@@ -472,6 +480,7 @@ pub async fn create(
         proxy_phone: get("proxy_phone"),
         proxy_authorisation: get("proxy_authorisation"),
         pledge: get("pledge") == "1",
+        ..IntakeValues::default()
     };
     let channel = get("channel");
     let relation = get("proxy_relation");
@@ -550,11 +559,13 @@ pub async fn create(
             let page = intake_page(
                 chrome,
                 context,
-                &item_code,
-                &channel,
-                &relation,
-                &forms,
-                values,
+                IntakeValues {
+                    item_code,
+                    channel,
+                    relation,
+                    forms,
+                    ..values
+                },
                 error.message,
                 errors,
             );
@@ -583,6 +594,8 @@ struct CasePage {
     case: CaseDto,
     channel_label: &'static str,
     proxy_relation_label: String,
+    /// Station code → name for the stations the page mentions.
+    names: Vec<(String, String)>,
     timeline: Vec<TimelineEntry>,
     actions: Vec<String>,
     can_act: bool,
@@ -641,6 +654,18 @@ async fn case_page(
         .into_iter()
         .map(|a| a.as_str().to_owned())
         .collect();
+    let mut names: Vec<(String, String)> = Vec::new();
+    for code in [
+        &case.intake_station,
+        &case.completing_station,
+        &case.current_station,
+    ] {
+        if !names.iter().any(|(c, _)| c == code)
+            && let Some(station) = state.store.get_station(code).await?
+        {
+            names.push((code.clone(), station.name));
+        }
+    }
     let chrome = Chrome::build(
         state,
         Some(staff),
@@ -664,6 +689,7 @@ async fn case_page(
             .as_ref()
             .map(|p| p.relation.label().to_owned())
             .unwrap_or_default(),
+        names,
         case,
         timeline,
         actions,
@@ -786,6 +812,16 @@ pub async fn act(
             case_page(&state, &staff, view, message, true, stale, error.status).await
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+impl CasePage {
+    /// "name（code）" of a station the page mentions.
+    fn station(&self, code: &str) -> String {
+        match self.names.iter().find(|(c, _)| c == code) {
+            Some((_, name)) => format!("{name}（{code}）"),
+            None => code.to_owned(),
+        }
     }
 }
 

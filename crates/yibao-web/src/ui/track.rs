@@ -39,6 +39,8 @@ pub struct Found {
     pub completed: bool,
     pub returned: bool,
     pub rejected: bool,
+    /// Finished one way or another: no deadline to show.
+    pub finished: bool,
     pub deadline: String,
     pub deadline_label: String,
     pub missing: Vec<String>,
@@ -109,6 +111,7 @@ async fn found(state: &AppState, view: &CaseView) -> Result<Found, UiError> {
         completed: s.status == CaseStatus::Completed,
         returned: s.status == CaseStatus::Returned,
         rejected: s.status == CaseStatus::Rejected,
+        finished: s.status.is_final(),
         deadline: s.deadline.to_string(),
         deadline_label: dto.deadline_label,
         missing: s.missing.clone(),

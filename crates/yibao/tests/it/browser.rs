@@ -2,7 +2,6 @@
 //! registers a station, sets how it handles an item, and sees it in the network tree, on the
 //! map and on the residents' page 哪里能办.
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use thirtyfour::components::SelectElement;
@@ -10,68 +9,13 @@ use thirtyfour::prelude::*;
 
 use crate::support::*;
 
-const CHROME_ARGS: [&str; 9] = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--window-size=1366,1000",
-];
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_administrator_registers_a_station_delegates_an_item_and_residents_find_it() {
-    let chromedriver = std::path::Path::new("/usr/bin/chromedriver");
-    if !chromedriver.exists() || !std::path::Path::new("/usr/bin/chromium").exists() {
-        assert!(
-            !required("YIBAO_REQUIRE_BROWSER"),
-            "YIBAO_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed"
-        );
-        notice(
-            "chromium/chromedriver are not installed (run scripts/setup-test-env.sh): the browser test was SKIPPED.",
-        );
-        return;
-    }
     let temp = TempDir::new("browser");
-    let port = free_port();
-    let _server = Running(
-        yibao()
-            .args(["demo", "--port", &port.to_string(), "--file"])
-            .arg(temp.path().join("demo.db"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    wait_for(&format!("{base}/api/health")).await;
-    let driver_port = free_port();
-    let _chromedriver = Running(
-        Command::new(chromedriver)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for(&format!("http://127.0.0.1:{driver_port}/status")).await;
-
-    let mut caps = DesiredCapabilities::chrome();
-    caps.set_binary("/usr/bin/chromium").unwrap();
-    for arg in CHROME_ARGS {
-        caps.add_arg(arg).unwrap();
-    }
-    caps.add_arg(&format!(
-        "--user-data-dir={}",
-        temp.path().join("profile").display()
-    ))
-    .unwrap();
-    let driver = WebDriver::new(format!("http://127.0.0.1:{driver_port}"), caps)
-        .await
-        .unwrap();
+    let Some(run) = start_browser(&temp, "the browser test", 1000).await else {
+        return;
+    };
+    let (driver, base) = (run.driver.clone(), run.base.clone());
     let result = journey(&driver, &base, temp.path()).await;
     let _ = driver
         .screenshot(&repo_root().join("target/browser-last.png"))

@@ -3,89 +3,17 @@
 //! in and calls until that ticket comes up; the board, without a reload, announces
 //! “请 A00x 号到 1 号窗口” (server-sent events).
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
 use thirtyfour::prelude::*;
 
 use crate::support::*;
 
-/// Polls an element's text until `accept` holds (or 20 s pass); returns the last text.
-async fn text_until(
-    driver: &WebDriver,
-    css: &str,
-    accept: impl Fn(&str) -> bool,
-) -> WebDriverResult<String> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let text = match driver.find(By::Css(css)).await {
-            Ok(element) => element.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if accept(&text) || Instant::now() > deadline {
-            return Ok(text);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kiosk_ticket_is_called_at_a_window_and_announced_on_the_board() {
-    let chromedriver = std::path::Path::new("/usr/bin/chromedriver");
-    if !chromedriver.exists() || !std::path::Path::new("/usr/bin/chromium").exists() {
-        assert!(
-            !required("YIBAO_REQUIRE_BROWSER"),
-            "YIBAO_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed"
-        );
-        notice("chromium/chromedriver are not installed: the counter browser test was SKIPPED.");
-        return;
-    }
     let temp = TempDir::new("browser_counter");
-    let port = free_port();
-    let _server = Running(
-        yibao()
-            .args(["demo", "--port", &port.to_string(), "--file"])
-            .arg(temp.path().join("demo.db"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    wait_for(&format!("{base}/api/health")).await;
-    let driver_port = free_port();
-    let _chromedriver = Running(
-        Command::new(chromedriver)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for(&format!("http://127.0.0.1:{driver_port}/status")).await;
-    let mut caps = DesiredCapabilities::chrome();
-    caps.set_binary("/usr/bin/chromium").unwrap();
-    for arg in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-        "--window-size=1366,900",
-    ] {
-        caps.add_arg(arg).unwrap();
-    }
-    caps.add_arg(&format!(
-        "--user-data-dir={}",
-        temp.path().join("profile").display()
-    ))
-    .unwrap();
-    let driver = WebDriver::new(format!("http://127.0.0.1:{driver_port}"), caps)
-        .await
-        .unwrap();
+    let Some(run) = start_browser(&temp, "the counter browser test", 900).await else {
+        return;
+    };
+    let (driver, base) = (run.driver.clone(), run.base.clone());
     let result = journey(&driver, &base).await;
     let _ = driver
         .screenshot(&repo_root().join("target/browser-counter-last.png"))

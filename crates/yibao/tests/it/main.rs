@@ -2,6 +2,7 @@
 //! browser test of the console, and the tidy checks of the architecture invariants.
 
 mod browser;
+mod browser_cases;
 mod browser_counter;
 mod cli;
 mod coverage;
