@@ -7,18 +7,8 @@ use yibao_domain::calendar::{CalendarDay, DayKind};
 use yibao_store::Store;
 
 use crate::app::Actor;
-use crate::error::{ApiError, ProblemField};
-
-fn field_error(field: &str, message: String) -> ApiError {
-    ApiError::validation(
-        message.clone(),
-        vec![ProblemField {
-            field: field.to_owned(),
-            message,
-            line: None,
-        }],
-    )
-}
+use crate::app::cases::field_error;
+use crate::error::ApiError;
 
 fn parse_date(text: &str) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")

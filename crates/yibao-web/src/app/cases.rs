@@ -70,7 +70,8 @@ pub fn refused(refusal: Refusal) -> ApiError {
     )
 }
 
-fn field_error(field: &str, message: String) -> ApiError {
+/// A validation error on one field.
+pub(crate) fn field_error(field: &str, message: String) -> ApiError {
     ApiError::validation(
         message.clone(),
         vec![ProblemField {

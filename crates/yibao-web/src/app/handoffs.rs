@@ -15,21 +15,11 @@ use yibao_store::{
 
 use crate::app::Actor;
 use crate::app::cases::Clerk;
-use crate::error::{ApiError, ProblemField};
+use crate::app::cases::field_error;
+use crate::error::ApiError;
 
 /// At most this many cases in one batch.
 pub const MAX_BATCH_ITEMS: usize = 200;
-
-fn field_error(field: &str, message: String) -> ApiError {
-    ApiError::validation(
-        message.clone(),
-        vec![ProblemField {
-            field: field.to_owned(),
-            message,
-            line: None,
-        }],
-    )
-}
 
 /// A batch to pack, as typed in.
 #[derive(Debug, Clone, Default)]

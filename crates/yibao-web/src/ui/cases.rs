@@ -44,7 +44,7 @@ fn case_field_label(field: &str) -> &str {
 }
 
 /// The station whose worklists a page shows: the one asked for, else the clerk's own.
-fn station_of(staff: &Staff, asked: Option<&str>) -> Option<String> {
+pub(super) fn station_of(staff: &Staff, asked: Option<&str>) -> Option<String> {
     asked
         .map(str::trim)
         .filter(|s| !s.is_empty())

@@ -50,21 +50,12 @@ pub struct ListQuery {
     page: Option<String>,
 }
 
-fn station_of(staff: &Staff, asked: Option<&str>) -> String {
-    asked
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .or_else(|| staff.user.station_code.clone())
-        .unwrap_or_default()
-}
-
 pub async fn list(
     State(state): State<AppState>,
     UiStaff(staff): UiStaff,
     UiQuery(query): UiQuery<ListQuery>,
 ) -> UiResult {
-    let station = station_of(&staff, query.station.as_deref());
+    let station = super::cases::station_of(&staff, query.station.as_deref()).unwrap_or_default();
     let status = query.status.clone().unwrap_or_default();
     let page_no = page_number(query.page.as_deref());
     let page = use_case::list(
@@ -262,7 +253,7 @@ pub async fn new_form(
     UiStaff(staff): UiStaff,
     UiQuery(query): UiQuery<PackQuery>,
 ) -> UiResult {
-    let station = station_of(&staff, query.station.as_deref());
+    let station = super::cases::station_of(&staff, query.station.as_deref()).unwrap_or_default();
     if station.is_empty() {
         return Err(UiError::bad_request(
             "您的账号未归属任何站点：请在地址中指定 station",
