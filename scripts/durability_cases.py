@@ -3,8 +3,10 @@
 and prove that every case that got a 2xx is there, exactly once.
 
     python3 scripts/durability_cases.py --bin target/release/yibao [--seconds 3] [--clients 8]
+        [--postgres postgres://postgres@127.0.0.1:5432/postgres]
 
-Steps: seed a fresh demo database (SQLite, synchronous=FULL), start `yibao serve`, let
+Steps: seed a fresh demo database (SQLite, synchronous=FULL; or, with `--postgres ADMIN_URL`, a
+fresh PostgreSQL database `yibao_durability` created through `psql` on that server), start `yibao serve`, let
 `--clients` threads post 异地就医备案 intakes as the village clerk, each with its own
 Idempotency-Key; SIGKILL the server mid-load; restart it; then (1) every acknowledged case
 number must be readable, (2) retrying every unacknowledged key must return the case its first
@@ -59,10 +61,10 @@ def request(base, method, path, token=None, body=None, headers=None, timeout=10)
         return error.code, json.loads(error.read() or b"null")
 
 
-def start(binary, db, port, workdir):
+def start(binary, db_url, port, workdir):
     log = open(os.path.join(workdir, "server.log"), "ab")
     proc = subprocess.Popen(
-        [binary, "--database-url", "sqlite://" + db, "serve", "--port", str(port),
+        [binary, "--database-url", db_url, "serve", "--port", str(port),
          "--sms-log", os.path.join(workdir, "sms.log")],
         stdout=log, stderr=log,
     )
@@ -83,11 +85,20 @@ def main():
     parser.add_argument("--bin", default="target/release/yibao")
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--postgres", help="admin URL of a PostgreSQL server to run on instead of SQLite")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="yibao_durability_")
-    db = os.path.join(workdir, "cases.db")
-    subprocess.run([args.bin, "demo", "--no-serve", "--file", db], check=True,
-                   stdout=subprocess.DEVNULL)
+    if args.postgres:
+        name = "yibao_durability"
+        for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
+            subprocess.run(["psql", args.postgres, "-qc", sql], check=True)
+        db = args.postgres.rsplit("/", 1)[0] + "/" + name
+        subprocess.run([args.bin, "--database-url", db, "demo", "--no-serve"], check=True,
+                       stdout=subprocess.DEVNULL)
+    else:
+        db = "sqlite://" + os.path.join(workdir, "cases.db")
+        subprocess.run([args.bin, "demo", "--no-serve", "--file", db[len("sqlite://"):]], check=True,
+                       stdout=subprocess.DEVNULL)
     port = free_port()
     server, base = start(args.bin, db, port, workdir)
     status, login = request(base, "POST", "/api/session", body={"username": USER, "password": PASSWORD})
@@ -153,7 +164,7 @@ def main():
         failures.append(f"{total} cases for {len(attempted)} idempotency keys")
     server.send_signal(signal.SIGTERM)
     server.wait()
-    print(f"keys sent {len(attempted)}, acknowledged before SIGKILL {killed_at}, "
+    print(f"backend {'postgres' if args.postgres else 'sqlite'}: keys sent {len(attempted)}, acknowledged before SIGKILL {killed_at}, "
           f"retries replayed {replayed}, created on retry {created}, cases now {total}")
     if failures:
         print("FAILED:\n  " + "\n  ".join(failures[:20]))

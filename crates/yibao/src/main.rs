@@ -222,13 +222,28 @@ async fn run(cli: Cli) -> Result<()> {
             file,
             no_serve,
         } => {
-            if cli.database_url.is_some() {
-                eprintln!(
-                    "提示：演示始终使用新的 SQLite 文件 {}，忽略 --database-url。",
-                    file.display()
-                );
-            }
-            let store = fresh_demo_database(&file).await?;
+            // A PostgreSQL URL seeds that (empty) database instead of a fresh SQLite file,
+            // for durability and benchmark runs on PostgreSQL.
+            let store = match cli.database_url.as_deref() {
+                Some(url) if url.starts_with("postgres") => {
+                    let store = open(Some(url)).await?;
+                    if store.count_stations().await? > 0 {
+                        anyhow::bail!(
+                            "演示需要一个空的 PostgreSQL 数据库：{} 中已有站点",
+                            redact(url)
+                        );
+                    }
+                    store
+                }
+                Some(_) => {
+                    eprintln!(
+                        "提示：演示使用新的 SQLite 文件 {}，忽略 --database-url。",
+                        file.display()
+                    );
+                    fresh_demo_database(&file).await?
+                }
+                None => fresh_demo_database(&file).await?,
+            };
             eprintln!(
                 "正在生成演示数据（真实区划与边界 + 江苏 2022 事项目录 + 生成的站点坐标与人口）…"
             );
