@@ -26,7 +26,8 @@ pub const CASE_CLERKS: [(&str, &str, &str, &str, &str); 1] = [(
 /// The town clerk who completes what 庆福村 forwards (created by the main demo seeder).
 pub const TOWN_CLERK: &str = "shangzhuang";
 
-/// The 2026 public holidays and make-up workdays (国务院办公厅 2026 年部分节假日安排).
+/// The 2026 public holidays and make-up workdays (国务院办公厅关于2026年部分节假日安排的通知,
+/// 2025-11-04, as published by Xinhua; every date below checked against it on 2026-11-30).
 const HOLIDAYS_2026: &[(&str, DayKind, &str)] = &[
     ("2026-01-01", DayKind::Holiday, "元旦"),
     ("2026-01-02", DayKind::Holiday, "元旦"),
