@@ -3,6 +3,7 @@
 //! Every handler is thin: parse the request into domain values, call `crate::app`, convert the
 //! result to a DTO. Errors are problem JSON (`crate::error`).
 
+pub mod archives;
 pub mod cases;
 pub mod counter;
 pub mod dto;
@@ -113,6 +114,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/audit", get(list_audit))
         .merge(counter::router())
         .merge(cases::router())
+        .merge(archives::router())
         .fallback(api_not_found)
 }
 
@@ -152,6 +154,7 @@ async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(counter::CounterApiDoc::openapi());
     doc.merge(cases::CasesDoc::openapi());
+    doc.merge(archives::ArchivesDoc::openapi());
     let body = doc.to_pretty_json().unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
