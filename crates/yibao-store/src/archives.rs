@@ -236,10 +236,7 @@ impl Store {
     }
 
     /// Records changed at or after `since` (an index catching up).
-    pub async fn archives_changed_since(
-        &self,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<StoredArchive>> {
+    pub async fn archives_changed_since(&self, since: DateTime<Utc>) -> Result<Vec<StoredArchive>> {
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, StoredArchive>(sqlx::AssertSqlSafe(format!(
                 "SELECT {COLUMNS} FROM archive_records WHERE updated_at >= $1 ORDER BY id"

@@ -113,8 +113,10 @@ pub async fn archives_command(
             })?;
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} 重建档案索引：{msg} [{elapsed}]")
-                    .expect("valid template"),
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} 重建档案索引：{msg} [{elapsed}]",
+                )
+                .expect("valid template"),
             );
             let done = app::archives::rebuild(store, &index, |done| {
                 bar.set_message(format!("已索引 {done} 条"))

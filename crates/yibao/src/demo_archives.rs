@@ -152,9 +152,10 @@ fn record(rng: &mut Rng, village: &RegionCode, town_name: &str, station: &str) -
     };
     let mut text = body;
     text.push('\n');
-    for _ in 0..2 {
-        text.push_str(rng.pick(CLOSINGS));
-    }
+    let first = rng.below(CLOSINGS.len());
+    let second = (first + 1 + rng.below(CLOSINGS.len() - 1)) % CLOSINGS.len();
+    text.push_str(CLOSINGS[first]);
+    text.push_str(CLOSINGS[second]);
     ParsedArchive {
         person_name: name,
         id_number: Some(id),

@@ -206,6 +206,12 @@ fn reply_text(reply: &Reply) -> String {
     out
 }
 
+/// Pads `text` on the right to `width` terminal columns (CJK characters take two).
+fn pad(text: &str, width: usize) -> String {
+    let columns: usize = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    format!("{text}{}", " ".repeat(width.saturating_sub(columns)))
+}
+
 fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
@@ -225,20 +231,23 @@ fn eval_table(ours: &Report, baseline: Option<&Report>) -> String {
     ];
     match baseline {
         None => {
-            out.push_str(&format!("{:<22}{:>10}\n", "指标", "智能问答"));
+            out.push_str(&format!("{}智能问答\n", pad("指标", 24)));
             for (label, value) in rows {
-                out.push_str(&format!("{label:<22}{:>10}\n", value(ours)));
+                out.push_str(&format!("{}{}\n", pad(label, 24), value(ours)));
             }
         }
         Some(baseline) => {
             out.push_str(&format!(
-                "{:<22}{:>10}{:>14}\n",
-                "指标", "智能问答", "基线 BM25"
+                "{}{}{}\n",
+                pad("指标", 24),
+                pad("智能问答", 12),
+                "基线 BM25"
             ));
             for (label, value) in rows {
                 out.push_str(&format!(
-                    "{label:<22}{:>10}{:>14}\n",
-                    value(ours),
+                    "{}{}{}\n",
+                    pad(label, 24),
+                    pad(&value(ours), 12),
                     value(baseline)
                 ));
             }

@@ -301,9 +301,7 @@ async fn open_archive(
     staff: Staff,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<ArchiveDto>> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::not_found("档案不存在"))?;
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found("档案不存在"))?;
     let opened = archive_use_case::open(&state, &Actor::from(&staff), id).await?;
     Ok(axum::Json(opened.into()))
 }

@@ -190,12 +190,10 @@ pub async fn record(
     UiStaff(staff): UiStaff,
     Path(id): Path<String>,
 ) -> UiResult {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| UiError::not_found("档案不存在"))?;
+    let id: i64 = id.parse().map_err(|_| UiError::not_found("档案不存在"))?;
     let opened = use_case::open(&state, &Actor::from(&staff), id).await?;
     let region = match yibao_domain::RegionCode::parse(&opened.record.region_code) {
-        Ok(code) => super::region_name(&state, &code).await?,
+        Ok(code) => format!("{}（{code}）", super::region_name(&state, &code).await?),
         Err(_) => opened.record.region_code.clone(),
     };
     let record = opened.record;

@@ -102,7 +102,8 @@ async fn seed(app: &TestApp) -> String {
 }
 
 async fn search(app: &TestApp, token: &str, query: &str) -> Reply {
-    app.get(&format!("/api/archives?{query}"), Some(token)).await
+    app.get(&format!("/api/archives?{query}"), Some(token))
+        .await
 }
 
 fn titles(reply: &Reply) -> Vec<String> {
@@ -150,9 +151,7 @@ async fn a_question_gets_a_cited_answer_and_a_refusal_is_logged_for_editors(app:
 
     let anonymous = app.get("/api/qa/unanswered", None).await;
     assert_eq!(anonymous.status, 401, "{}", anonymous.text);
-    let listed = app
-        .get("/api/qa/unanswered", Some(&app.admin_token))
-        .await;
+    let listed = app.get("/api/qa/unanswered", Some(&app.admin_token)).await;
     assert_eq!(listed.status, 200, "{}", listed.text);
     assert_eq!(listed.body["total"], 1, "only the refusal is logged");
     assert_eq!(listed.body["items"][0]["question"], "养老金今年涨了多少");
@@ -166,7 +165,11 @@ async fn bad_questions_are_refused_with_problems(app: &TestApp) {
     assert_eq!(empty.status, 422, "{}", empty.text);
     assert_eq!(empty.body["code"], "validation_failed");
     let long = app
-        .post_json("/api/qa/ask", None, &json!({ "question": "报".repeat(201) }))
+        .post_json(
+            "/api/qa/ask",
+            None,
+            &json!({ "question": "报".repeat(201) }),
+        )
         .await;
     assert_eq!(long.status, 422, "{}", long.text);
     let malformed = app

@@ -47,7 +47,11 @@ async fn journey(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
     driver.find(By::Id("qa-submit")).await?.click().await?;
     let item = text_until(driver, "#qa-item", |t| !t.is_empty()).await?;
     assert_eq!(item, "住院费用报销", "the answer cites its catalog item");
-    let cite = driver.find(By::Css("#qa-answer .qa-cite")).await?.text().await?;
+    let cite = driver
+        .find(By::Css("#qa-answer .qa-cite"))
+        .await?
+        .text()
+        .await?;
     assert!(cite.starts_with("来源："), "{cite}");
     let guide = driver.find(By::Id("qa-guide")).await?.attr("href").await?;
     assert!(
@@ -56,7 +60,9 @@ async fn journey(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
     );
     let nearest = driver.find(By::Id("qa-where")).await?.attr("href").await?;
     assert!(
-        nearest.as_deref().is_some_and(|h| h.starts_with("/where?item=")),
+        nearest
+            .as_deref()
+            .is_some_and(|h| h.starts_with("/where?item=")),
         "{nearest:?}"
     );
     let _ = driver
@@ -108,11 +114,12 @@ async fn journey(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
     let _ = driver
         .screenshot(&repo_root().join("target/browser-archive-record.png"))
         .await;
-    driver
-        .goto(format!("{base}/audit?entity=archive"))
-        .await?;
+    driver.goto(format!("{base}/audit?entity=archive")).await?;
     let rows = text_until(driver, "#audit", |t| t.contains("archive.open")).await?;
-    assert!(rows.contains("查阅档案") && rows.contains("archive.open"), "{rows}");
+    assert!(
+        rows.contains("查阅档案") && rows.contains("archive.open"),
+        "{rows}"
+    );
     assert!(rows.contains(&id), "the audit lists record {id}: {rows}");
     Ok(())
 }

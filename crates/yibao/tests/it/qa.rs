@@ -41,7 +41,12 @@ fn an_out_of_scope_question_is_refused_with_the_hotline() {
     assert!(output.status.success(), "{stderr}");
     let reply: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(reply["answered"], false);
-    assert!(reply["answers"][0]["text"].as_str().unwrap().contains("12393"));
+    assert!(
+        reply["answers"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("12393")
+    );
     assert_eq!(reply["answers"][0]["sources"], serde_json::json!([]));
 
     let plain = qa(&["ask", "养老金今年涨了多少"]);
@@ -60,7 +65,13 @@ fn eval_prints_the_figures_with_the_baseline_side_by_side() {
     let temp = TempDir::new("qa_eval");
     let set = temp.path().join("set.jsonl");
     std::fs::write(&set, SET).unwrap();
-    let output = qa(&["eval", "--set", set.to_str().unwrap(), "--baseline", "--json"]);
+    let output = qa(&[
+        "eval",
+        "--set",
+        set.to_str().unwrap(),
+        "--baseline",
+        "--json",
+    ]);
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stderr}");
     let report: Value = serde_json::from_str(&stdout).unwrap();
@@ -77,7 +88,14 @@ fn eval_prints_the_figures_with_the_baseline_side_by_side() {
 
     let table = qa(&["eval", "--set", set.to_str().unwrap(), "--baseline"]);
     let (stdout, _) = text(&table);
-    for label in ["首条命中率", "前三召回率", "MRR", "范围外拒答率", "基线 BM25", "100.0%"] {
+    for label in [
+        "首条命中率",
+        "前三召回率",
+        "MRR",
+        "范围外拒答率",
+        "基线 BM25",
+        "100.0%",
+    ] {
         assert!(stdout.contains(label), "{label} missing:\n{stdout}");
     }
 }
@@ -160,9 +178,15 @@ fn archive_import_skips_bad_files_updates_changed_ones_and_reindex_rebuilds() {
     );
     assert!(stdout.contains("跳过 2 个有误的文件"), "{stdout}");
     assert!(stderr.contains("跳过 bad.txt：缺少“站点”"), "{stderr}");
-    assert!(stderr.contains("跳过 scan.pdf：不支持的文件类型"), "{stderr}");
+    assert!(
+        stderr.contains("跳过 scan.pdf：不支持的文件类型"),
+        "{stderr}"
+    );
     let index = temp.path().join("yibao.db.archive-index");
-    assert!(index.join("meta.json").exists(), "the index sits next to the database");
+    assert!(
+        index.join("meta.json").exists(),
+        "the index sits next to the database"
+    );
 
     std::fs::write(dir.join("wang.txt"), GOOD_TEXT.replace("上海", "南京")).unwrap();
     let output = archives(&temp, &["import", dir.to_str().unwrap()]);
@@ -177,7 +201,10 @@ fn archive_import_skips_bad_files_updates_changed_ones_and_reindex_rebuilds() {
     let output = archives(&temp, &["reindex"]);
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stderr}");
-    assert!(stdout.contains("已重建档案索引") && stdout.contains("3 条"), "{stdout}");
+    assert!(
+        stdout.contains("已重建档案索引") && stdout.contains("3 条"),
+        "{stdout}"
+    );
     assert!(index.join("meta.json").exists());
 
     let empty = temp.path().join("empty");
