@@ -216,13 +216,16 @@ fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
 
+/// Reads one figure of a report as text.
+type Figure = fn(&Report) -> String;
+
 /// The figures as a Chinese table, the baseline side by side.
 fn eval_table(ours: &Report, baseline: Option<&Report>) -> String {
     let mut out = format!(
         "评测集：{} 个问题（范围内 {}，范围外 {}）\n",
         ours.questions, ours.in_scope, ours.out_of_scope
     );
-    let rows: [(&str, fn(&Report) -> String); 5] = [
+    let rows: [(&str, Figure); 5] = [
         ("首条命中率 top-1", |r| percent(r.top1)),
         ("前三召回率 recall@3", |r| percent(r.recall_at_3)),
         ("平均倒数排名 MRR", |r| format!("{:.3}", r.mrr)),
