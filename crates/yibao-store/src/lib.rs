@@ -23,6 +23,7 @@ mod catalog;
 mod counter;
 mod delegations;
 mod holidays;
+mod kb;
 mod outbox;
 mod ratings;
 mod regions;
@@ -43,6 +44,7 @@ pub use counter::{
     StoredAppointment, StoredCalendar, StoredTicket, TicketMove,
 };
 pub use delegations::{Delegation, DelegationChange, StationHandling};
+pub use kb::StoredKbEntry;
 pub use outbox::{DeliveryReport, MAX_ATTEMPTS, OutboxClaim, OutboxMessage, backoff};
 pub use ratings::{Rating, StationRating};
 pub use regions::{PopulationRow, Region, RegionFilter, RegionRow, RegionSummary};

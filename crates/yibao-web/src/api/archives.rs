@@ -1,11 +1,12 @@
 //! The policy Q&A and archive API: `POST /api/qa/ask` (public; refusals are logged),
 //! `GET /api/qa/unanswered` (staff), `GET /api/archives` (staff, scoped by region, names and IDs
 //! masked, highlighted snippets, pages) and `GET /api/archives/{id}` (staff; every opening is
-//! audited as `archive.open`). Documented through `ArchivesDoc`.
+//! audited as `archive.open`), and the knowledge-base editing `GET /api/qa/kb`,
+//! `PUT /api/qa/kb/{id}` (administrators and county staff). Documented through `ArchivesDoc`.
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use yibao_store::PageRequest;
@@ -21,13 +22,22 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/qa/ask", post(ask))
         .route("/api/qa/unanswered", get(unanswered))
+        .route("/api/qa/kb", get(list_entries))
+        .route("/api/qa/kb/{id}", put(save_entry))
         .route("/api/archives", get(search_archives))
         .route("/api/archives/{id}", get(open_archive))
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(ask, unanswered, search_archives, open_archive),
+    paths(
+        ask,
+        unanswered,
+        list_entries,
+        save_entry,
+        search_archives,
+        open_archive
+    ),
     components(schemas(
         AskBody,
         ReplyDto,
@@ -35,6 +45,9 @@ pub fn router() -> Router<AppState> {
         SourceDto,
         UnansweredDto,
         UnansweredPageDto,
+        EntryDto,
+        EntryBody,
+        SavedEntryDto,
         ArchiveHitDto,
         ArchivePageDto,
         ArchiveDto
@@ -168,6 +181,91 @@ async fn unanswered(
         page: page.page,
         per_page: page.per_page,
     }))
+}
+
+/// A knowledge-base entry with the edits applied.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryDto {
+    pub id: String,
+    pub questions: Vec<String>,
+    pub answer: String,
+    pub source: String,
+    pub item: Option<String>,
+    pub item_code: Option<String>,
+    /// The version to send back when saving; null for an entry nobody edited yet.
+    pub version: Option<i64>,
+    pub updated_by: Option<String>,
+}
+
+/// The whole knowledge base (staff).
+#[utoipa::path(get, path = "/api/qa/kb",
+    responses((status = 200, body = [EntryDto]), (status = 401, body = Problem)),
+    security(("bearer" = [])))]
+async fn list_entries(
+    State(state): State<AppState>,
+    _staff: Staff,
+) -> ApiResult<axum::Json<Vec<EntryDto>>> {
+    let entries = qa::entries(&state).await?;
+    Ok(axum::Json(
+        entries
+            .into_iter()
+            .map(|view| EntryDto {
+                id: view.entry.id,
+                questions: view.entry.questions,
+                answer: view.entry.answer,
+                source: view.entry.source,
+                item: view.entry.item,
+                item_code: view.entry.item_code,
+                version: view.version,
+                updated_by: view.updated_by,
+            })
+            .collect(),
+    ))
+}
+
+/// An edited or new entry.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntryBody {
+    /// The ways residents ask it; the first is the title.
+    pub questions: Vec<String>,
+    pub answer: String,
+    pub source: String,
+    /// A catalog sub-item name.
+    #[serde(default)]
+    pub item: Option<String>,
+    /// The version read (`EntryDto.version`); omit for an entry nobody edited yet.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SavedEntryDto {
+    pub id: String,
+    pub version: i64,
+}
+
+/// Saves an entry (bureau administrators and county staff); it replaces the generated or
+/// bundled entry with the same id, or adds one. The Q&A uses it from the next question.
+#[utoipa::path(put, path = "/api/qa/kb/{id}", params(("id" = String, Path)), request_body = EntryBody,
+    responses((status = 200, body = SavedEntryDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+async fn save_entry(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<EntryBody>,
+) -> ApiResult<axum::Json<SavedEntryDto>> {
+    let input = qa::EntryInput {
+        id: id.clone(),
+        questions: body.questions,
+        answer: body.answer,
+        source: body.source,
+        item: body.item,
+        version: body.version,
+    };
+    let version = qa::save_entry(&state, &Actor::from(&staff), &input).await?;
+    Ok(axum::Json(SavedEntryDto { id, version }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,7 +1,8 @@
 //! The policy Q&A and the archives over HTTP on both backends: cited answers and logged
 //! refusals, archive search scoped by the user's region with masked names and IDs, highlighted
 //! snippets, filters and pages, exact-only ID search, audited openings, and incremental
-//! re-imports that the server's index picks up from the database.
+//! re-imports that the server's index picks up from the database, and knowledge-base edits
+//! (versioned, audited, refused for the wrong role or bad content) that the Q&A uses at once.
 
 use serde_json::{Value, json};
 use yibao_store::{AuditEntry, AuditFilter, NewArchive, PageRequest};
@@ -15,6 +16,7 @@ on_both_backends!(
     archive_filters_pages_and_exact_id_search,
     opening_a_record_is_audited_and_refused_outside_the_region,
     a_changed_file_updates_its_records_and_the_index_follows,
+    staff_edit_the_knowledge_base_and_the_next_question_uses_it,
 );
 
 /// A valid ID number born 1950-01-01 with `serial`.
@@ -397,5 +399,145 @@ async fn a_changed_file_updates_its_records_and_the_index_follows(app: &TestApp)
     assert_eq!(
         record.record_number,
         yibao_store::record_number("盐都/2021.json", 1)
+    );
+}
+
+async fn ask(app: &TestApp, question: &str) -> Reply {
+    let reply = app
+        .post_json("/api/qa/ask", None, &json!({ "question": question }))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply
+}
+
+async fn staff_edit_the_knowledge_base_and_the_next_question_uses_it(app: &TestApp) {
+    const ANSWER: &str = "尚庄镇医保服务站周六上午 9:00-12:00 开门，可办理参保登记和零星报销。";
+    let question = "尚庄镇医保服务站周六上午开门吗";
+    let before = ask(app, question).await;
+    assert_ne!(before.body["answers"][0]["text"], ANSWER);
+
+    let county = app.login(COUNTY.0, COUNTY.1).await;
+    let body = json!({
+        "questions": [question, "尚庄周末能办医保吗"],
+        "answer": ANSWER,
+        "source": "尚庄镇医保服务站公告",
+    });
+    let village = app.login(VILLAGE.0, VILLAGE.1).await;
+    let refused = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/qa/kb/local.shangzhuang",
+            Some(&village),
+            &body,
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    let saved = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/qa/kb/local.shangzhuang",
+            Some(&county),
+            &body,
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.text);
+    assert_eq!(saved.body["version"], 1);
+    let after = ask(app, question).await;
+    assert_eq!(after.body["answered"], true, "{}", after.text);
+    assert_eq!(after.body["answers"][0]["text"], ANSWER, "{}", after.text);
+    assert_eq!(
+        after.body["answers"][0]["sources"][0]["title"],
+        "尚庄镇医保服务站公告"
+    );
+
+    // Editing a generated entry: first save without a version, then against the one read.
+    let listed = app.get("/api/qa/kb", Some(&county)).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let generated = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["item"] == "住院费用报销" && e["version"].is_null())
+        .cloned()
+        .expect("a generated entry");
+    let id = generated["id"].as_str().unwrap();
+    let path = format!("/api/qa/kb/{id}");
+    let mut edit = json!({
+        "questions": generated["questions"],
+        "answer": "住院费用报销：请带齐发票和出院小结，到就近的医保服务站点办理。",
+        "source": generated["source"],
+        "item": "住院费用报销",
+    });
+    let first = app
+        .send(reqwest::Method::PUT, &path, Some(&county), &edit)
+        .await;
+    assert_eq!(first.body["version"], 1, "{}", first.text);
+    let again = app
+        .send(reqwest::Method::PUT, &path, Some(&county), &edit)
+        .await;
+    assert_eq!(
+        again.status, 409,
+        "a second first edit is refused: {}",
+        again.text
+    );
+    edit["version"] = json!(1);
+    let second = app
+        .send(reqwest::Method::PUT, &path, Some(&county), &edit)
+        .await;
+    assert_eq!(second.body["version"], 2, "{}", second.text);
+    let stale = app
+        .send(reqwest::Method::PUT, &path, Some(&county), &edit)
+        .await;
+    assert_eq!(stale.status, 409, "{}", stale.text);
+    assert_eq!(stale.body["code"], "stale_version");
+    let listed = app.get("/api/qa/kb", Some(&county)).await;
+    let count = |body: &Value| {
+        body.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["id"] == id)
+            .count()
+    };
+    assert_eq!(
+        count(&listed.body),
+        1,
+        "the edit replaces the generated entry"
+    );
+
+    let bad = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/qa/kb/local.bad",
+            Some(&county),
+            &json!({ "questions": [" "], "answer": "", "source": "x", "item": "不存在的事项" }),
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    let fields: Vec<&str> = bad.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["questions", "answer", "item"]);
+
+    let audit = app
+        .store
+        .list_audit(
+            &AuditFilter {
+                entity: Some("kb_entry".into()),
+                ..AuditFilter::default()
+            },
+            PageRequest::new(None, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(audit.total, 3, "three saves, three audit rows");
+    assert!(
+        audit
+            .items
+            .iter()
+            .all(|r| r.action == "qa.kb.save" && r.actor == COUNTY.0)
     );
 }
