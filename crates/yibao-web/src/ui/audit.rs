@@ -64,6 +64,7 @@ fn action_label(action: &str) -> &'static str {
         "demo.seed" => "生成演示数据",
         "archive.open" => "查阅档案",
         "archive.import" => "导入档案",
+        "qa.kb.save" => "编辑知识库",
         _ => "",
     }
 }

@@ -18,6 +18,7 @@ mod login;
 pub mod map;
 mod network;
 mod qa;
+mod qa_kb;
 mod stations;
 mod where_page;
 
@@ -73,6 +74,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(counter::router())
         .route("/qa", get(qa::page))
         .route("/qa/unanswered", get(qa::unanswered))
+        .route("/qa/kb", get(qa_kb::list))
+        .route("/qa/kb/edit", get(qa_kb::edit_form).post(qa_kb::save))
         .route("/archives", get(archives::search))
         .route("/archives/{id}", get(archives::record))
         .method_not_allowed_fallback(method_not_allowed)

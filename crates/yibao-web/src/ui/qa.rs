@@ -167,6 +167,7 @@ pub struct UnansweredRow {
     pub question: String,
     pub confidence: String,
     pub channel: &'static str,
+    pub add_href: String,
 }
 
 #[derive(Template)]
@@ -205,6 +206,7 @@ pub async fn unanswered(
                 "api" => "接口",
                 _ => "其他",
             },
+            add_href: link("/qa/kb/edit", &[("question", &row.question)]),
             question: row.question,
         })
         .collect();

@@ -1,7 +1,8 @@
 //! The policy Q&A and the archives in real headless Chromium (one session over the demo): a
 //! resident asks on the chat page and sees an answer citing its catalog item with links to the
 //! guide and the nearest stations; a staff member searches the archives, sees highlighted
-//! snippets with masked names, opens a record, and the audit page lists that opening.
+//! snippets with masked names, opens a record, and the audit page lists that opening; an
+//! editor adds a knowledge-base entry and the chat answers with it.
 
 use std::process::Stdio;
 
@@ -121,5 +122,41 @@ async fn journey(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
         "{rows}"
     );
     assert!(rows.contains(&id), "the audit lists record {id}: {rows}");
+
+    // An editor adds a knowledge-base entry; the chat answers with it at once.
+    driver
+        .goto(format!("{base}/qa/kb/edit?question=%E9%A9%BF%E7%AB%99%E5%91%A8%E5%85%AD%E5%BC%80%E9%97%A8%E5%90%97"))
+        .await?;
+    driver
+        .find(By::Id("kb-id"))
+        .await?
+        .send_keys("local.zhouliu")
+        .await?;
+    driver
+        .find(By::Id("kb-answer"))
+        .await?
+        .send_keys("尚庄镇医保驿站周六上午开门办理业务。")
+        .await?;
+    driver
+        .find(By::Id("kb-source"))
+        .await?
+        .send_keys("尚庄镇医保服务站公告")
+        .await?;
+    let _ = driver
+        .screenshot(&repo_root().join("target/browser-kb-edit.png"))
+        .await;
+    driver.find(By::Id("kb-save")).await?.click().await?;
+    let saved = text_until(driver, "#kb-saved", |t| !t.is_empty()).await?;
+    assert!(saved.starts_with("已保存"), "{saved}");
+    let _ = driver
+        .screenshot(&repo_root().join("target/browser-kb.png"))
+        .await;
+    driver
+        .goto(format!(
+            "{base}/qa?q=%E9%A9%BF%E7%AB%99%E5%91%A8%E5%85%AD%E5%BC%80%E9%97%A8%E5%90%97"
+        ))
+        .await?;
+    let answer = text_until(driver, "#qa-answer", |t| !t.is_empty()).await?;
+    assert!(answer.contains("周六上午开门"), "{answer}");
     Ok(())
 }
