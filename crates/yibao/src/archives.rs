@@ -50,8 +50,13 @@ fn open_for_writing(dir: &Path) -> Option<ArchiveIndex> {
     match ArchiveIndex::open(dir) {
         Ok(index) => Some(index),
         Err(error) => {
+            let why = if error.is_locked() {
+                "正被运行中的服务使用".to_owned()
+            } else {
+                error.to_string()
+            };
             eprintln!(
-                "提示：无法写入档案索引 {}（{error}）。记录已写入数据库；正在运行的服务会自动同步索引，也可停止服务后运行 `yibao archives reindex`。",
+                "提示：无法写入档案索引 {}（{why}）。记录已写入数据库；正在运行的服务会自动同步索引，也可停止服务后运行 `yibao archives reindex`。",
                 dir.display()
             );
             None
@@ -105,12 +110,16 @@ pub async fn archives_command(
         ArchivesCommand::Import { dir } => import(store, index_dir, dir).await,
         ArchivesCommand::Reindex => {
             let started = Instant::now();
-            let index = ArchiveIndex::open(index_dir).with_context(|| {
-                format!(
-                    "无法打开档案索引 {}（正在运行的服务会占用索引，请先停止服务）",
+            let index = match ArchiveIndex::open(index_dir) {
+                Ok(index) => index,
+                Err(error) if error.is_locked() => bail!(
+                    "档案索引 {} 正被运行中的服务使用，请先停止服务再重建（服务运行时会自动与数据库同步）",
                     index_dir.display()
-                )
-            })?;
+                ),
+                Err(error) => {
+                    bail!("无法打开档案索引 {}：{error}", index_dir.display())
+                }
+            };
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_style(
                 indicatif::ProgressStyle::with_template(

@@ -354,6 +354,13 @@ async fn serve(store: Store, args: &ServeArgs, archive_index: PathBuf) -> Result
         ..WebConfig::default()
     };
     let state = AppState::new(store.clone(), config).map_err(|e| anyhow::anyhow!(e.message))?;
+    // Open the archive index (catching up with the database) before the first search needs it.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        if let Err(error) = warm.archives.index(&warm.store).await {
+            tracing::warn!(message = %error.message, "the archive index is not available yet");
+        }
+    });
     let address = format!("{}:{}", args.bind, args.port);
     let listener = TcpListener::bind(&address)
         .await

@@ -214,3 +214,76 @@ fn archive_import_skips_bad_files_updates_changed_ones_and_reindex_rebuilds() {
     assert!(!output.status.success());
     assert!(stderr.contains("没有文件"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_while_the_server_runs_reaches_its_index_through_the_database() {
+    let temp = TempDir::new("archives_live");
+    let url = temp.sqlite_url();
+    let created = yibao()
+        .args([
+            "--database-url",
+            &url,
+            "admin",
+            "create",
+            "--username",
+            "boss",
+        ])
+        .args(["--display-name", "局长", "--password", "Boss2026x"])
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", text(&created).1);
+    let port = free_port();
+    let _server = Running(
+        yibao()
+            .args(["--database-url", &url, "serve", "--port", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{base}/api/health")).await;
+    let client = reqwest::Client::new();
+    let session: Value = client
+        .post(format!("{base}/api/session"))
+        .json(&serde_json::json!({ "username": "boss", "password": "Boss2026x" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().unwrap().to_owned();
+    let search = || async {
+        let page: Value = client
+            .get(format!("{base}/api/archives?q=零星报销"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        page["total"].as_u64().unwrap()
+    };
+    assert_eq!(search().await, 0);
+
+    let dir = temp.path().join("files");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("wang.txt"), GOOD_TEXT).unwrap();
+    // The search above opened the server's index, so the server holds it: the import goes to
+    // the database only and says so.
+    let output = archives(&temp, &["import", dir.to_str().unwrap()]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("正被运行中的服务使用"), "{stderr}");
+    assert!(stdout.contains("已导入 1 个文件"), "{stdout}");
+    assert_eq!(search().await, 1, "the server caught up from the database");
+    let reindex = archives(&temp, &["reindex"]);
+    assert!(!reindex.status.success());
+    assert!(
+        text(&reindex).1.contains("请先停止服务"),
+        "{}",
+        text(&reindex).1
+    );
+}
