@@ -1,4 +1,4 @@
--- Archives (档案), the policy Q&A's unanswered questions and staff-edited knowledge-base entries (SQLite).
+-- Archives (档案) and the policy Q&A's unanswered questions (SQLite).
 --
 -- `archive_records` is the record of truth for the archive search; the tantivy index is derived
 -- from it (`updated_at` lets a server catch up on records another process imported). A record
@@ -34,13 +34,3 @@ CREATE TABLE qa_unanswered (
     channel     TEXT NOT NULL
 );
 CREATE INDEX qa_unanswered_asked ON qa_unanswered(asked_at);
-
--- Knowledge-base entries edited by staff: each replaces the generated or bundled entry with
--- the same id, or adds a new one; `body` is the entry as JSON.
-CREATE TABLE qa_kb_entries (
-    id          TEXT PRIMARY KEY,
-    body        TEXT NOT NULL,
-    version     INTEGER NOT NULL,
-    updated_by  TEXT NOT NULL,
-    updated_at  TEXT NOT NULL
-);
