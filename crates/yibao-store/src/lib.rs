@@ -26,6 +26,7 @@ mod outbox;
 mod ratings;
 mod regions;
 mod stations;
+mod ticket_history;
 mod users;
 
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
@@ -43,6 +44,7 @@ pub use outbox::{DeliveryReport, MAX_ATTEMPTS, OutboxClaim, OutboxMessage, backo
 pub use ratings::{Rating, StationRating};
 pub use regions::{PopulationRow, Region, RegionFilter, RegionRow, RegionSummary};
 pub use stations::{Station, StationFilter, StationSort, StationStatus};
+pub use ticket_history::{ImportedTicket, IssuedTicketHistory};
 pub use users::{NewUser, Role, SessionUser, User};
 
 /// Storage failures, mapped by the web layer to problem responses.

@@ -5,6 +5,7 @@
 
 pub mod cases;
 pub mod counter;
+pub mod counter_plan;
 pub mod dto;
 
 use axum::Router;
@@ -112,6 +113,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/users", get(list_users).post(create_user))
         .route("/api/audit", get(list_audit))
         .merge(counter::router())
+        .merge(counter_plan::router())
         .merge(cases::router())
         .fallback(api_not_found)
 }
@@ -151,6 +153,7 @@ impl utoipa::Modify for BearerAuth {
 async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(counter::CounterApiDoc::openapi());
+    doc.merge(counter_plan::CounterPlanApiDoc::openapi());
     doc.merge(cases::CasesDoc::openapi());
     let body = doc.to_pretty_json().unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()

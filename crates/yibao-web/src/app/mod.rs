@@ -7,6 +7,7 @@
 pub mod cases;
 pub mod catalog;
 pub mod counter;
+pub mod counter_plan;
 pub mod coverage;
 pub mod delegation;
 pub mod regions;

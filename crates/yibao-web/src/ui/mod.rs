@@ -9,9 +9,13 @@
 
 mod assets;
 mod audit;
+mod booking;
 mod bulk;
 mod catalog;
+mod charts;
 mod counter;
+mod counter_admin;
+mod counter_plan;
 mod coverage;
 mod login;
 pub mod map;
@@ -69,6 +73,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/where", get(where_page::page))
         .route("/audit", get(audit::page))
         .merge(counter::router())
+        .merge(counter_plan::router())
+        .merge(booking::router())
+        .merge(counter_admin::router())
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(state, error_pages))
         .route("/static/{file}", get(assets::serve))

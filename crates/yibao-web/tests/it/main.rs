@@ -30,5 +30,7 @@ mod cases;
 mod console;
 mod contract;
 mod counter;
+mod counter_console;
+mod counter_plan;
 mod coverage;
 mod helpers;
