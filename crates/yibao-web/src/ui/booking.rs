@@ -151,12 +151,17 @@ async fn render_book(
         .or_else(|| bookable.first().map(|c| c.prefix.clone()))
         .unwrap_or_default();
     let today = counter::today();
-    let date = view
+    let asked = view
         .date
         .as_deref()
         .and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
-        .filter(|d| *d >= today && *d <= today + Days::new(horizon_days()))
-        .unwrap_or(today);
+        .filter(|d| *d >= today && *d <= today + Days::new(horizon_days()));
+    let date = match asked {
+        Some(date) => date,
+        // Without a chosen day: the first day with a slot still open (late in the day, or on
+        // a closed day, today has none).
+        None => first_open_day(state, &code, &category, today).await?,
+    };
     let days = (0..=horizon_days())
         .map(|offset| {
             let day = today + Days::new(offset);
@@ -226,6 +231,25 @@ async fn render_book(
         booked: view.booked,
     };
     Ok(large.remember(render(view.status, &page)))
+}
+
+async fn first_open_day(
+    state: &AppState,
+    code: &str,
+    category: &str,
+    today: NaiveDate,
+) -> Result<NaiveDate, crate::error::ApiError> {
+    if category.is_empty() {
+        return Ok(today);
+    }
+    for offset in 0..=horizon_days() {
+        let day = today + Days::new(offset);
+        let slots = counter::slots(&state.store, code, category, day).await?;
+        if slots.iter().any(|s| s.bookable) {
+            return Ok(day);
+        }
+    }
+    Ok(today)
 }
 
 async fn book_page(
