@@ -16,6 +16,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 use thiserror::Error;
 
+mod archives;
 mod audit;
 mod cases;
 mod catalog;
@@ -29,6 +30,9 @@ mod stations;
 mod ticket_history;
 mod users;
 
+pub use archives::{
+    ArchiveStamp, FileImport, NewArchive, StoredArchive, UnansweredQuestion, record_number,
+};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use cases::{
     CaseEventRecord, CaseFilter, CaseSummary, ChainStation, IdempotencyKey, IntakeOutcome, NewCase,

@@ -3,6 +3,7 @@
 //! Every handler is thin: parse the request into domain values, call `crate::app`, convert the
 //! result to a DTO. Errors are problem JSON (`crate::error`).
 
+pub mod archives;
 pub mod cases;
 pub mod counter;
 pub mod counter_plan;
@@ -115,6 +116,7 @@ pub fn router() -> Router<AppState> {
         .merge(counter::router())
         .merge(counter_plan::router())
         .merge(cases::router())
+        .merge(archives::router())
         .fallback(api_not_found)
 }
 
@@ -155,6 +157,7 @@ async fn openapi_json() -> Response {
     doc.merge(counter::CounterApiDoc::openapi());
     doc.merge(counter_plan::CounterPlanApiDoc::openapi());
     doc.merge(cases::CasesDoc::openapi());
+    doc.merge(archives::ArchivesDoc::openapi());
     let body = doc.to_pretty_json().unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }

@@ -7,6 +7,7 @@
 //! [`UiError`]s, rendered as Chinese error pages by the `error_pages` middleware with the
 //! signed-in user's top bar.
 
+mod archives;
 mod assets;
 mod audit;
 mod booking;
@@ -20,6 +21,7 @@ mod coverage;
 mod login;
 pub mod map;
 mod network;
+mod qa;
 mod stations;
 mod where_page;
 
@@ -76,6 +78,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(counter_plan::router())
         .merge(booking::router())
         .merge(counter_admin::router())
+        .route("/qa", get(qa::page))
+        .route("/qa/unanswered", get(qa::unanswered))
+        .route("/archives", get(archives::search))
+        .route("/archives/{id}", get(archives::record))
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(state, error_pages))
         .route("/static/{file}", get(assets::serve))

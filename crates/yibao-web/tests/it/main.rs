@@ -26,6 +26,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod archives;
 mod cases;
 mod console;
 mod contract;

@@ -4,30 +4,10 @@
 //! “请 A00x 号到 1 号窗口” (server-sent events).
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use thirtyfour::prelude::*;
 
 use crate::support::*;
-
-/// Polls an element's text until `accept` holds (or 20 s pass); returns the last text.
-async fn text_until(
-    driver: &WebDriver,
-    css: &str,
-    accept: impl Fn(&str) -> bool,
-) -> WebDriverResult<String> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let text = match driver.find(By::Css(css)).await {
-            Ok(element) => element.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if accept(&text) || Instant::now() > deadline {
-            return Ok(text);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kiosk_ticket_is_called_at_a_window_and_announced_on_the_board() {

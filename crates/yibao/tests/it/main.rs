@@ -3,9 +3,11 @@
 
 mod browser;
 mod browser_counter;
+mod browser_search;
 mod cli;
 mod coverage;
 mod plan_windows;
+mod qa;
 mod regions;
 mod support;
 mod tidy;

@@ -101,3 +101,77 @@ pub async fn wait_for(url: &str) {
     }
     panic!("{url} did not come up");
 }
+
+/// Polls an element's text until `accept` holds (or 20 s pass); returns the last text.
+pub async fn text_until(
+    driver: &thirtyfour::WebDriver,
+    css: &str,
+    accept: impl Fn(&str) -> bool,
+) -> thirtyfour::error::WebDriverResult<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = match driver.find(thirtyfour::By::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if accept(&text) || Instant::now() > deadline {
+            return Ok(text);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Starts chromedriver and a headless Chromium session (1366×900, a profile in `temp`);
+/// `None` with a visible notice when they are not installed (a failure under
+/// `YIBAO_REQUIRE_BROWSER=1`).
+pub async fn start_chromium(
+    temp: &TempDir,
+    test: &str,
+) -> Option<(Running, thirtyfour::WebDriver)> {
+    let chromedriver = Path::new("/usr/bin/chromedriver");
+    if !chromedriver.exists() || !Path::new("/usr/bin/chromium").exists() {
+        assert!(
+            !required("YIBAO_REQUIRE_BROWSER"),
+            "YIBAO_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed"
+        );
+        notice(&format!(
+            "chromium/chromedriver are not installed: {test} was SKIPPED."
+        ));
+        return None;
+    }
+    use thirtyfour::ChromiumLikeCapabilities;
+    let driver_port = free_port();
+    let running = Running(
+        Command::new(chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for(&format!("http://127.0.0.1:{driver_port}/status")).await;
+    let mut caps = thirtyfour::DesiredCapabilities::chrome();
+    caps.set_binary("/usr/bin/chromium").unwrap();
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--window-size=1366,900",
+    ] {
+        caps.add_arg(arg).unwrap();
+    }
+    caps.add_arg(&format!(
+        "--user-data-dir={}",
+        temp.path().join("profile").display()
+    ))
+    .unwrap();
+    let driver = thirtyfour::WebDriver::new(format!("http://127.0.0.1:{driver_port}"), caps)
+        .await
+        .unwrap();
+    Some((running, driver))
+}
