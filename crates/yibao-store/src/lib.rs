@@ -22,6 +22,7 @@ mod cases;
 mod catalog;
 mod counter;
 mod delegations;
+mod handoffs;
 mod holidays;
 mod outbox;
 mod ratings;
@@ -44,6 +45,10 @@ pub use counter::{
     StoredAppointment, StoredCalendar, StoredTicket, TicketMove,
 };
 pub use delegations::{Delegation, DelegationChange, StationHandling};
+pub use handoffs::{
+    BatchFilter, BatchStatus, HandoffBatch, HandoffItem, ItemStatus, Receipt, UnexpectedItem,
+    batch_number,
+};
 pub use outbox::{DeliveryReport, MAX_ATTEMPTS, OutboxClaim, OutboxMessage, backoff};
 pub use ratings::{Rating, StationRating};
 pub use regions::{PopulationRow, Region, RegionFilter, RegionRow, RegionSummary};

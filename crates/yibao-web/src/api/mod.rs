@@ -8,6 +8,7 @@ pub mod cases;
 pub mod counter;
 pub mod counter_plan;
 pub mod dto;
+pub mod handoffs;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -117,6 +118,7 @@ pub fn router() -> Router<AppState> {
         .merge(counter_plan::router())
         .merge(cases::router())
         .merge(archives::router())
+        .merge(handoffs::router())
         .fallback(api_not_found)
 }
 
@@ -158,6 +160,7 @@ async fn openapi_json() -> Response {
     doc.merge(counter_plan::CounterPlanApiDoc::openapi());
     doc.merge(cases::CasesDoc::openapi());
     doc.merge(archives::ArchivesDoc::openapi());
+    doc.merge(handoffs::HandoffsDoc::openapi());
     let body = doc.to_pretty_json().unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }

@@ -12,17 +12,20 @@ mod assets;
 mod audit;
 mod booking;
 mod bulk;
+mod cases;
 mod catalog;
 mod charts;
 mod counter;
 mod counter_admin;
 mod counter_plan;
 mod coverage;
+mod handoffs;
 mod login;
 pub mod map;
 mod network;
 mod qa;
 mod stations;
+mod track;
 mod where_page;
 
 use std::fmt::Write;
@@ -82,6 +85,21 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/qa/unanswered", get(qa::unanswered))
         .route("/archives", get(archives::search))
         .route("/archives/{id}", get(archives::record))
+        // Cases, chain of custody and the residents' tracking page (issue 4).
+        .route("/cases", get(cases::worklist))
+        .route("/cases/new", get(cases::new_form).post(cases::create))
+        .route("/cases/{number}", get(cases::page))
+        .route("/cases/{number}/act", post(cases::act))
+        .route("/handoffs", get(handoffs::list))
+        .route(
+            "/handoffs/new",
+            get(handoffs::new_form).post(handoffs::create),
+        )
+        .route("/handoffs/{number}", get(handoffs::page))
+        .route("/handoffs/{number}/send", post(handoffs::send))
+        .route("/handoffs/{number}/receive", post(handoffs::receive))
+        .route("/track", get(track::form).post(track::lookup))
+        .route("/track/rating", post(track::rate))
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(state, error_pages))
         .route("/static/{file}", get(assets::serve))

@@ -27,6 +27,7 @@ macro_rules! on_both_backends {
 }
 
 mod archives;
+mod case_console;
 mod cases;
 mod console;
 mod contract;
@@ -34,4 +35,5 @@ mod counter;
 mod counter_console;
 mod counter_plan;
 mod coverage;
+mod handoffs;
 mod helpers;
