@@ -80,6 +80,8 @@ pub struct StoredCase {
     pub checklist: Vec<ChecklistLine>,
     pub originals_station: Option<String>,
     pub originals_status: OriginalsStatus,
+    /// The handoff batch the originals are packed in (or went missing from).
+    pub originals_batch: Option<String>,
     pub version: i64,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
@@ -168,6 +170,8 @@ pub struct CaseFilter {
     /// Case number or item name contains this text.
     pub query: Option<String>,
     pub item_code: Option<String>,
+    /// Only cases whose paper originals are held at this station and packed in no batch.
+    pub originals_held_at: Option<String>,
 }
 
 /// A row of a case list.
@@ -207,6 +211,7 @@ struct CaseRow {
     checklist: String,
     originals_station: Option<String>,
     originals_status: String,
+    originals_batch: Option<String>,
     version: i64,
     created_by: String,
     created_at: DateTime<Utc>,
@@ -216,7 +221,7 @@ struct CaseRow {
 
 const CASE_COLUMNS: &str = "id, number, item_code, item_name, channel, applicant_name, applicant_id, applicant_phone, \
      proxy_name, proxy_id, proxy_phone, proxy_relation, proxy_authorisation, region_code, state, checklist, \
-     originals_station, originals_status, version, created_by, created_at, updated_at, completed_at";
+     originals_station, originals_status, originals_batch, version, created_by, created_at, updated_at, completed_at";
 
 const SUMMARY_COLUMNS: &str = "number, item_code, item_name, applicant_name, status, intake_station, completing_station, \
      current_station, deadline, originals_status, created_at, updated_at";
@@ -256,6 +261,7 @@ impl TryFrom<CaseRow> for StoredCase {
             applicant_name: row.applicant_name,
             applicant_phone: row.applicant_phone,
             originals_station: row.originals_station,
+            originals_batch: row.originals_batch,
             version: row.version,
             created_by: row.created_by,
             created_at: row.created_at,
@@ -266,7 +272,7 @@ impl TryFrom<CaseRow> for StoredCase {
 }
 
 /// A placeholder number unique across processes until the row's id gives the real one.
-fn provisional_number() -> String {
+pub(crate) fn provisional_number() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     format!(
         "tmp-{}-{}-{}",
@@ -442,6 +448,7 @@ impl Store {
             checklist: new.checklist.clone(),
             originals_station,
             originals_status,
+            originals_batch: None,
             version: 1,
             created_by: new.created_by.clone(),
             created_at: at,
@@ -640,6 +647,12 @@ impl Store {
                     CaseBind::Text(scope.as_str().to_owned()),
                     CaseBind::Text(prefix_end(scope.as_str())),
                 ],
+            );
+        }
+        if let Some(station) = &filter.originals_held_at {
+            add(
+                "originals_status = 'held' AND originals_batch IS NULL AND originals_station = ?",
+                vec![CaseBind::Text(station.clone())],
             );
         }
         if let Some(item) = &filter.item_code {

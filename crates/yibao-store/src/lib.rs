@@ -22,12 +22,14 @@ mod cases;
 mod catalog;
 mod counter;
 mod delegations;
+mod handoffs;
 mod holidays;
 mod kb;
 mod outbox;
 mod ratings;
 mod regions;
 mod stations;
+mod ticket_history;
 mod users;
 
 pub use archives::{
@@ -44,11 +46,16 @@ pub use counter::{
     StoredAppointment, StoredCalendar, StoredTicket, TicketMove,
 };
 pub use delegations::{Delegation, DelegationChange, StationHandling};
+pub use handoffs::{
+    BatchFilter, BatchStatus, HandoffBatch, HandoffItem, ItemStatus, Receipt, UnexpectedItem,
+    batch_number,
+};
 pub use kb::StoredKbEntry;
 pub use outbox::{DeliveryReport, MAX_ATTEMPTS, OutboxClaim, OutboxMessage, backoff};
 pub use ratings::{Rating, StationRating};
 pub use regions::{PopulationRow, Region, RegionFilter, RegionRow, RegionSummary};
 pub use stations::{Station, StationFilter, StationSort, StationStatus};
+pub use ticket_history::{ImportedTicket, IssuedTicketHistory};
 pub use users::{NewUser, Role, SessionUser, User};
 
 /// Storage failures, mapped by the web layer to problem responses.

@@ -14,7 +14,7 @@ mod qa;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use tokio::net::TcpListener;
 use yibao_domain::{Catalog, RegionCode};
@@ -123,6 +123,15 @@ enum ImportCommand {
     /// Village populations (and points) from CSV `region_code,population[,lon,lat]` (all rows
     /// or none; marked as imported, not generated).
     Population {
+        #[arg(long = "from")]
+        from: PathBuf,
+    },
+    /// A station's ticket history from its previous queue system, for the tidal window
+    /// planner: CSV `date,time,category[,service_min][,priority]` (category by prefix or name;
+    /// all rows or none; days already imported are replaced).
+    TicketHistory {
+        #[arg(long)]
+        station: String,
         #[arg(long = "from")]
         from: PathBuf,
     },
@@ -497,16 +506,7 @@ async fn import_command(store: &Store, command: ImportCommand) -> Result<()> {
                     println!("已导入 {} 个站点", report.imported);
                     Ok(())
                 }
-                Err(error) => {
-                    let lines: Vec<String> = error
-                        .errors
-                        .iter()
-                        .map(|e| {
-                            format!("  第 {} 行 {}：{}", e.line.unwrap_or(0), e.field, e.message)
-                        })
-                        .collect();
-                    bail!("{}\n{}", error.message, lines.join("\n"))
-                }
+                Err(error) => Err(import_failed(error)),
             }
         }
         ImportCommand::Population { from } => {
@@ -517,18 +517,44 @@ async fn import_command(store: &Store, command: ImportCommand) -> Result<()> {
                     println!("已导入 {imported} 个村（社区）的人口");
                     Ok(())
                 }
-                Err(error) => {
-                    let lines: Vec<String> = error
-                        .errors
-                        .iter()
-                        .map(|e| {
-                            format!("  第 {} 行 {}：{}", e.line.unwrap_or(0), e.field, e.message)
-                        })
-                        .collect();
-                    bail!("{}\n{}", error.message, lines.join("\n"))
-                }
+                Err(error) => Err(import_failed(error)),
             }
         }
+        ImportCommand::TicketHistory { station, from } => {
+            let text = std::fs::read_to_string(&from)
+                .with_context(|| format!("无法读取“{}”", from.display()))?;
+            let summary =
+                app::counter_plan::import_history(store, &Actor::system(), &station, &text)
+                    .await
+                    .map_err(import_failed)?;
+            println!(
+                "已导入站点 {} 的 {} 张历史号票（{} 个营业日，{} 至 {}）",
+                summary.station_code,
+                summary.tickets,
+                summary.days,
+                summary.first_day.map(|d| d.to_string()).unwrap_or_default(),
+                summary.last_day.map(|d| d.to_string()).unwrap_or_default()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// A refused import: the message, then one line per bad row.
+fn import_failed(error: yibao_web::error::ApiError) -> anyhow::Error {
+    let lines: Vec<String> = error
+        .errors
+        .iter()
+        .map(|e| match e.line {
+            Some(line) if e.field == "csv" => format!("  第 {line} 行：{}", e.message),
+            Some(line) => format!("  第 {line} 行 {}：{}", e.field, e.message),
+            None => format!("  {}：{}", e.field, e.message),
+        })
+        .collect();
+    if lines.is_empty() {
+        anyhow!("{}", error.message)
+    } else {
+        anyhow!("{}\n{}", error.message, lines.join("\n"))
     }
 }
 

@@ -205,6 +205,10 @@ pub struct CaseDto {
     pub checklist: Vec<ChecklistDto>,
     pub originals_station: Option<String>,
     pub originals_status: String,
+    /// The handoff batch the originals are packed in (or went missing from).
+    pub originals_batch: Option<String>,
+    /// Where the paper originals are, in one Chinese line (材料流转).
+    pub originals_label: String,
     pub available_actions: Vec<String>,
     pub events: Vec<CaseEventDto>,
     pub created_at: String,
@@ -258,6 +262,8 @@ impl CaseDto {
                 .collect(),
             originals_station: case.originals_station.clone(),
             originals_status: case.originals_status.as_str().to_owned(),
+            originals_batch: case.originals_batch.clone(),
+            originals_label: crate::app::handoffs::custody_label(case),
             available_actions: state
                 .available_actions()
                 .into_iter()
@@ -364,7 +370,7 @@ pub struct WorklistQuery {
     pub per_page: Option<u32>,
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|error| {
         if error.is_syntax() || error.is_eof() {
             ApiError::bad_request("malformed_json", format!("JSON 格式错误：{error}"))

@@ -6,7 +6,9 @@
 pub mod archives;
 pub mod cases;
 pub mod counter;
+pub mod counter_plan;
 pub mod dto;
+pub mod handoffs;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -113,8 +115,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/users", get(list_users).post(create_user))
         .route("/api/audit", get(list_audit))
         .merge(counter::router())
+        .merge(counter_plan::router())
         .merge(cases::router())
         .merge(archives::router())
+        .merge(handoffs::router())
         .fallback(api_not_found)
 }
 
@@ -153,8 +157,10 @@ impl utoipa::Modify for BearerAuth {
 async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(counter::CounterApiDoc::openapi());
+    doc.merge(counter_plan::CounterPlanApiDoc::openapi());
     doc.merge(cases::CasesDoc::openapi());
     doc.merge(archives::ArchivesDoc::openapi());
+    doc.merge(handoffs::HandoffsDoc::openapi());
     let body = doc.to_pretty_json().unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }

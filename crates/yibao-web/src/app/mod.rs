@@ -5,11 +5,14 @@
 //! and code are what every caller needs (the CLI prints the Chinese message).
 
 pub mod archives;
+pub mod calendar;
 pub mod cases;
 pub mod catalog;
 pub mod counter;
+pub mod counter_plan;
 pub mod coverage;
 pub mod delegation;
+pub mod handoffs;
 pub mod qa;
 pub mod regions;
 pub mod stations;

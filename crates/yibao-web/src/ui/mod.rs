@@ -10,16 +10,23 @@
 mod archives;
 mod assets;
 mod audit;
+mod booking;
 mod bulk;
+mod cases;
 mod catalog;
+mod charts;
 mod counter;
+mod counter_admin;
+mod counter_plan;
 mod coverage;
+mod handoffs;
 mod login;
 pub mod map;
 mod network;
 mod qa;
 mod qa_kb;
 mod stations;
+mod track;
 mod where_page;
 
 use std::fmt::Write;
@@ -72,12 +79,30 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/where", get(where_page::page))
         .route("/audit", get(audit::page))
         .merge(counter::router())
+        .merge(counter_plan::router())
+        .merge(booking::router())
+        .merge(counter_admin::router())
         .route("/qa", get(qa::page))
         .route("/qa/unanswered", get(qa::unanswered))
         .route("/qa/kb", get(qa_kb::list))
         .route("/qa/kb/edit", get(qa_kb::edit_form).post(qa_kb::save))
         .route("/archives", get(archives::search))
         .route("/archives/{id}", get(archives::record))
+        // Cases, chain of custody and the residents' tracking page (issue 4).
+        .route("/cases", get(cases::worklist))
+        .route("/cases/new", get(cases::new_form).post(cases::create))
+        .route("/cases/{number}", get(cases::page))
+        .route("/cases/{number}/act", post(cases::act))
+        .route("/handoffs", get(handoffs::list))
+        .route(
+            "/handoffs/new",
+            get(handoffs::new_form).post(handoffs::create),
+        )
+        .route("/handoffs/{number}", get(handoffs::page))
+        .route("/handoffs/{number}/send", post(handoffs::send))
+        .route("/handoffs/{number}/receive", post(handoffs::receive))
+        .route("/track", get(track::form).post(track::lookup))
+        .route("/track/rating", post(track::rate))
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(state, error_pages))
         .route("/static/{file}", get(assets::serve))

@@ -23,7 +23,7 @@ const PROXY_ID: &str = "320902198006010027";
 /// County hall YD-HALL (盐都区) → town station SZ-ST (尚庄镇) → village point SZ-P1, with
 /// JS-14 (异地长期居住人员备案) forwarded by the village and completed by the town, and clerks
 /// `vclerk` at SZ-P1 and `tclerk` at SZ-ST. Returns (village token, town token).
-async fn network(app: &TestApp) -> (String, String) {
+pub(crate) async fn network(app: &TestApp) -> (String, String) {
     let admin = &app.admin_token;
     let hall = json!({
         "code": "YD-HALL", "name": "盐都区医保服务大厅", "level": "county", "region_code": "320903",
@@ -76,7 +76,7 @@ async fn network(app: &TestApp) -> (String, String) {
     )
 }
 
-fn filing() -> Value {
+pub(crate) fn filing() -> Value {
     json!({
         "item_code": "JS-14",
         "channel": "home_visit",
@@ -92,7 +92,12 @@ fn filing() -> Value {
     })
 }
 
-async fn post_case(app: &TestApp, token: &str, key: Option<&str>, body: &Value) -> Reply {
+pub(crate) async fn post_case(
+    app: &TestApp,
+    token: &str,
+    key: Option<&str>,
+    body: &Value,
+) -> Reply {
     let mut request = app
         .client
         .post(app.url("/api/cases"))
@@ -112,7 +117,7 @@ async fn post_case(app: &TestApp, token: &str, key: Option<&str>, body: &Value) 
     }
 }
 
-async fn act(app: &TestApp, token: &str, number: &str, body: Value) -> Reply {
+pub(crate) async fn act(app: &TestApp, token: &str, number: &str, body: Value) -> Reply {
     app.post_json(
         &format!("/api/cases/{number}/transitions"),
         Some(token),

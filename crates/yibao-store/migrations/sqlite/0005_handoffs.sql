@@ -1,0 +1,15 @@
+-- Chain of custody for paper originals: who sent a handoff batch, items that arrived without
+-- being listed, and the batch a case's originals travel in (SQLite).
+
+ALTER TABLE handoff_batches ADD COLUMN sent_by TEXT;
+ALTER TABLE handoff_batches ADD COLUMN sent_at TEXT;
+ALTER TABLE cases ADD COLUMN originals_batch TEXT;
+
+CREATE TABLE handoff_unexpected (
+    id          INTEGER PRIMARY KEY,
+    batch_id    BIGINT NOT NULL REFERENCES handoff_batches(id),
+    description TEXT NOT NULL,
+    case_id     BIGINT REFERENCES cases(id),
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX handoff_unexpected_batch ON handoff_unexpected(batch_id);
