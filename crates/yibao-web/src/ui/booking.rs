@@ -349,17 +349,29 @@ struct ManagePage {
     notice: String,
 }
 
-async fn render_manage(
-    state: &AppState,
-    staff: Option<&crate::auth::Staff>,
-    large: LargeMode,
-    code: &str,
+/// What the manage page shows after a request.
+struct ManageView {
     form: ManageForm,
     found: Option<AppointmentView>,
     message: String,
     notice: String,
     status: StatusCode,
+}
+
+async fn render_manage(
+    state: &AppState,
+    staff: Option<&crate::auth::Staff>,
+    large: LargeMode,
+    code: &str,
+    view: ManageView,
 ) -> UiResult {
+    let ManageView {
+        form,
+        found,
+        message,
+        notice,
+        status,
+    } = view;
     let station = counter::open_station(&state.store, code).await?;
     let code = station.code.to_string();
     let (category_name, slots) = match &found {
@@ -415,11 +427,13 @@ async fn manage_page(
         staff.as_ref(),
         large,
         &code,
-        ManageForm::default(),
-        None,
-        String::new(),
-        String::new(),
-        StatusCode::OK,
+        ManageView {
+            form: ManageForm::default(),
+            found: None,
+            message: String::new(),
+            notice: String::new(),
+            status: StatusCode::OK,
+        },
     )
     .await
 }
@@ -447,11 +461,13 @@ async fn manage_submit(
             staff.as_ref(),
             large,
             &code,
-            form,
-            None,
-            "请输入预约号（如 Y123）".to_owned(),
-            String::new(),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            ManageView {
+                form,
+                found: None,
+                message: "请输入预约号（如 Y123）".to_owned(),
+                notice: String::new(),
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+            },
         )
         .await;
     };
@@ -474,11 +490,13 @@ async fn manage_submit(
                 staff.as_ref(),
                 large,
                 &code,
-                form,
-                Some(view),
-                String::new(),
-                notice.to_owned(),
-                status,
+                ManageView {
+                    form,
+                    found: Some(view),
+                    message: String::new(),
+                    notice: notice.to_owned(),
+                    status,
+                },
             )
             .await
         }
@@ -488,11 +506,13 @@ async fn manage_submit(
                 staff.as_ref(),
                 large,
                 &code,
-                form,
-                None,
-                "预约不存在，或身份证号码与预约不符".to_owned(),
-                String::new(),
-                StatusCode::NOT_FOUND,
+                ManageView {
+                    form,
+                    found: None,
+                    message: "预约不存在，或身份证号码与预约不符".to_owned(),
+                    notice: String::new(),
+                    status: StatusCode::NOT_FOUND,
+                },
             )
             .await
         }
@@ -507,11 +527,13 @@ async fn manage_submit(
                 staff.as_ref(),
                 large,
                 &code,
-                form,
-                found,
-                error.message,
-                String::new(),
-                error.status,
+                ManageView {
+                    form,
+                    found,
+                    message: error.message,
+                    notice: String::new(),
+                    status: error.status,
+                },
             )
             .await
         }
