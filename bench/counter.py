@@ -259,7 +259,7 @@ def main() -> None:
         "Machine:",
         "",
         f"- nproc: {facts['nproc']}; CPU: {facts['cpu']}; RAM: {facts['ram_gib']} GiB; kernel {facts['kernel']}",
-        f"- {facts['rustc']}; yibao binary: {version} (release)",
+        f"- {facts['rustc']}; yibao binary: {version} (`{args.binary}`)",
         f"- PostgreSQL server {pg_version}" if pg_version else "- PostgreSQL: not run",
         f"- load average at start: {load_start}; at end: {benchlib.loadavg()} (the machine is shared with other builds)",
         f"- git HEAD at run time: {head}",

@@ -117,6 +117,9 @@ impl Plan {
 /// weights 0, 1, 3, 10, 100 tried, see bench/RESULTS.md).
 const TARGET_WEIGHT: f64 = 3.0;
 
+/// Offered load (Erlangs) below which a category needs no window in a slot.
+const NEGLIGIBLE_LOAD: f64 = 1e-6;
+
 /// How a category's queue is scored for a given number of windows.
 struct Scorer {
     rate: f64,
@@ -269,6 +272,9 @@ pub fn plan_windows(
             } else {
                 naive
             };
+            // The offered load decays toward zero after a category's last arrivals but never
+            // reaches it; a vanishing load needs no window.
+            let load = if load < NEGLIGIBLE_LOAD { 0.0 } else { load };
             loads[category] = load;
             scorers.push(Scorer {
                 rate: load / service,

@@ -28,3 +28,13 @@ pub enum SearchError {
     #[error("索引目录出错：{0}")]
     Directory(String),
 }
+
+impl SearchError {
+    /// The index directory is held by another writer (a running server, another import).
+    pub fn is_locked(&self) -> bool {
+        matches!(
+            self,
+            SearchError::Index(tantivy::TantivyError::LockFailure(..))
+        )
+    }
+}

@@ -16,6 +16,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 use thiserror::Error;
 
+mod archives;
 mod audit;
 mod cases;
 mod catalog;
@@ -23,12 +24,17 @@ mod counter;
 mod delegations;
 mod handoffs;
 mod holidays;
+mod kb;
 mod outbox;
 mod ratings;
 mod regions;
 mod stations;
+mod ticket_history;
 mod users;
 
+pub use archives::{
+    ArchiveStamp, FileImport, NewArchive, StoredArchive, UnansweredQuestion, record_number,
+};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use cases::{
     CaseEventRecord, CaseFilter, CaseSummary, ChainStation, IdempotencyKey, IntakeOutcome, NewCase,
@@ -44,10 +50,12 @@ pub use handoffs::{
     BatchFilter, BatchStatus, HandoffBatch, HandoffItem, ItemStatus, Receipt, UnexpectedItem,
     batch_number,
 };
+pub use kb::StoredKbEntry;
 pub use outbox::{DeliveryReport, MAX_ATTEMPTS, OutboxClaim, OutboxMessage, backoff};
 pub use ratings::{Rating, StationRating};
 pub use regions::{PopulationRow, Region, RegionFilter, RegionRow, RegionSummary};
 pub use stations::{Station, StationFilter, StationSort, StationStatus};
+pub use ticket_history::{ImportedTicket, IssuedTicketHistory};
 pub use users::{NewUser, Role, SessionUser, User};
 
 /// Storage failures, mapped by the web layer to problem responses.

@@ -40,6 +40,8 @@ pub struct WebConfig {
     /// spraying across accounts.
     pub login_max_failures_per_address: usize,
     pub login_window: Duration,
+    /// The archive index directory; `None` keeps it in memory, rebuilt from the database.
+    pub archive_index: Option<std::path::PathBuf>,
 }
 
 impl Default for WebConfig {
@@ -49,6 +51,7 @@ impl Default for WebConfig {
             login_max_failures: 5,
             login_max_failures_per_address: 50,
             login_window: Duration::from_secs(15 * 60),
+            archive_index: None,
         }
     }
 }
@@ -59,6 +62,9 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub limiter: Arc<LoginLimiter>,
+    /// The archive index (档案检索) and the policy Q&A engine (智能问答).
+    pub archives: Arc<app::archives::ArchiveState>,
+    pub qa: Arc<app::qa::QaState>,
     /// A valid hash to verify against when the username is unknown, so that a login for a
     /// missing account takes as long as one with a wrong password.
     dummy_hash: Arc<String>,
@@ -67,8 +73,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> Result<AppState, ApiError> {
         let limiter = LoginLimiter::new(config.login_window);
+        let archives = app::archives::ArchiveState::new(config.archive_index.clone());
         Ok(AppState {
             store,
+            archives: Arc::new(archives),
+            qa: Arc::default(),
             config: Arc::new(config),
             limiter: Arc::new(limiter),
             dummy_hash: Arc::new(hash_password("not-a-real-password-0")?),

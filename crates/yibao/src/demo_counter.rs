@@ -7,11 +7,15 @@ use anyhow::{Result, anyhow};
 use chrono::{Duration, NaiveTime, TimeZone, Utc};
 use yibao_domain::ticket::{self, CallPolicy, CallReason, QueuedTicket};
 use yibao_domain::{CategoryPrefix, RegionCode, TicketNumber};
+use yibao_queueing::HallModel;
 use yibao_store::{AuditEntry, Claim, NewTicket, Role, Store, TicketMove};
 use yibao_web::app::{self, Actor};
 
 /// The station the counter demo runs at.
 pub const STATION: &str = "320903105-ST";
+
+/// The district hall whose counter shows the tidal planner at a payment-season peak.
+pub const HALL: &str = "320903-HALL";
 
 /// The window clerk account the demo prints.
 pub const CLERK: (&str, &str, &str) = ("chuangkou", "Chuangkou2026", "尚庄镇 1 号窗口");
@@ -96,6 +100,8 @@ pub async fn seed(store: &Store) -> Result<()> {
         .map_err(ui)?;
 
     let tickets = history(store, &windows).await?;
+    let imported = imported_history(store).await?;
+    let hall_tickets = county_hall(store).await?;
 
     // A few residents waiting now, so the board and the kiosk are not empty.
     for (category, green) in [("A", false), ("C", false), ("A", true), ("B", false)] {
@@ -109,13 +115,107 @@ pub async fn seed(store: &Store) -> Result<()> {
             .map_err(ui)?;
     }
     println!(
-        "排队叫号演示：尚庄镇服务站 {} 个窗口，昨日 {tickets} 张号票；窗口工作人员 {} 密码 {}；\
-         取号机 /counter/{STATION}/kiosk，大厅显示屏 /counter/{STATION}/board",
+        "排队叫号演示：尚庄镇服务站 {} 个窗口，昨日 {tickets} 张号票，此前 {imported} 张历史号票；\
+         窗口工作人员 {} 密码 {}；取号机 /counter/{STATION}/kiosk，大厅显示屏 \
+         /counter/{STATION}/board，潮汐窗口排班 /counter/{STATION}/plan；\
+         区政务服务中心医保大厅 12 个窗口、{hall_tickets} 张历史号票（缴费期高峰），\
+         潮汐窗口排班 /counter/{HALL}/plan",
         windows.len(),
         CLERK.0,
         CLERK.1
     );
     Ok(())
+}
+
+/// The district's medical-insurance hall in the payment season: the benchmarks' hall model
+/// as it is (five categories, twelve windows: four comprehensive, four front, four back) with
+/// eight weeks of history up to yesterday, so its tidal planner has room to move windows.
+/// Returns the number of historical tickets.
+async fn county_hall(store: &Store) -> Result<usize> {
+    let system = Actor::system();
+    let ui = |e: yibao_web::error::ApiError| anyhow!(e.message);
+    let model = HallModel::payment_season_hall();
+    let prefixes: Vec<String> = ["A", "B", "C", "D", "E"]
+        .iter()
+        .take(model.categories.len())
+        .map(|p| (*p).to_owned())
+        .collect();
+    for (position, category) in model.categories.iter().enumerate() {
+        app::counter::set_category(
+            store,
+            &system,
+            HALL,
+            &prefixes[position],
+            &category.name,
+            position as i64,
+        )
+        .await
+        .map_err(ui)?;
+    }
+    for (index, window) in model.payment_season_windows().iter().enumerate() {
+        let serves: Vec<String> = window.skills.iter().map(|c| prefixes[c].clone()).collect();
+        let number = index as i64 + 1;
+        app::counter::create_window(store, &system, HALL, number, &window.name, &serves)
+            .await
+            .map_err(ui)?;
+    }
+    let today = app::counter::today();
+    let history = model.generate_history(
+        today - Duration::days(56),
+        today - Duration::days(1),
+        0x4a11_2026,
+    );
+    let station = store
+        .get_station(HALL)
+        .await?
+        .ok_or_else(|| anyhow!("demo station {HALL} missing"))?;
+    let summary = app::counter_plan::import_records(store, &system, &station, &history, &prefixes)
+        .await
+        .map_err(ui)?;
+    Ok(summary.tickets)
+}
+
+/// Eight weeks of history before yesterday, as if imported from the station's previous queue
+/// system: the benchmarks' payment-season hall model with the demo's categories and volumes
+/// scaled to a town station with five windows. Returns the number of tickets.
+async fn imported_history(store: &Store) -> Result<usize> {
+    let mut model = HallModel::payment_season_hall();
+    // The model's categories in the demo's order A–E; 门诊慢特病 takes the enquiry desk's
+    // shape with longer handling.
+    let order = ["参保登记", "缴费", "零星报销", "异地就医备案", "咨询"];
+    let mut categories = Vec::new();
+    for (index, name) in order.iter().enumerate() {
+        let mut category = model
+            .categories
+            .iter()
+            .find(|c| c.name == *name)
+            .cloned()
+            .ok_or_else(|| anyhow!("hall model lacks {name}"))?;
+        category.name = CATEGORIES[index].1.to_owned();
+        category.base_daily *= 0.4;
+        if index == 4 {
+            category.mean_service_min = HANDLING[4];
+            category.base_daily *= 0.3;
+        }
+        categories.push(category);
+    }
+    model.categories = categories;
+    let today = app::counter::today();
+    let history = model.generate_history(
+        today - Duration::days(57),
+        today - Duration::days(2),
+        0x0d15_7a1c,
+    );
+    let station = store
+        .get_station(STATION)
+        .await?
+        .ok_or_else(|| anyhow!("demo station {STATION} missing"))?;
+    let prefixes: Vec<String> = CATEGORIES.iter().map(|(p, _)| (*p).to_owned()).collect();
+    let summary =
+        app::counter_plan::import_records(store, &Actor::system(), &station, &history, &prefixes)
+            .await
+            .map_err(|e| anyhow!(e.message))?;
+    Ok(summary.tickets)
 }
 
 /// Yesterday 08:30–17:30: arrivals per category whose mix shifts at noon, served by the five

@@ -2,16 +2,19 @@
 //! accounts, compute 15-minute coverage and plan new sites. User-facing messages are Chinese;
 //! errors print as one readable line.
 
+mod archives;
 mod coverage;
 mod demo;
+mod demo_archives;
 mod demo_cases;
 mod demo_counter;
 mod import;
 mod plan_windows;
+mod qa;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use tokio::net::TcpListener;
 use yibao_domain::{Catalog, RegionCode};
@@ -29,6 +32,9 @@ struct Cli {
     /// Database: a SQLite file (`sqlite://yibao.db`, the default) or `postgres://…`.
     #[arg(long, global = true, env = "YIBAO_DATABASE_URL")]
     database_url: Option<String>,
+    /// The archive index folder (default: next to a SQLite database, `<file>.archive-index`).
+    #[arg(long, global = true, env = "YIBAO_ARCHIVE_INDEX")]
+    archive_index: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -66,6 +72,12 @@ enum Command {
     /// Tidal window planning: forecast a day from ticket history, plan windows per slot and
     /// compare static, naive and lag-aware plans in simulation.
     PlanWindows(plan_windows::PlanWindowsArgs),
+    /// Policy Q&A (智能问答): ask, evaluate on a labelled set, export the knowledge base.
+    #[command(subcommand)]
+    Qa(qa::QaCommand),
+    /// Archives (档案): import digitised files, rebuild the search index.
+    #[command(subcommand)]
+    Archives(archives::ArchivesCommand),
 }
 
 #[derive(clap::Args, Clone)]
@@ -111,6 +123,15 @@ enum ImportCommand {
     /// Village populations (and points) from CSV `region_code,population[,lon,lat]` (all rows
     /// or none; marked as imported, not generated).
     Population {
+        #[arg(long = "from")]
+        from: PathBuf,
+    },
+    /// A station's ticket history from its previous queue system, for the tidal window
+    /// planner: CSV `date,time,category[,service_min][,priority]` (category by prefix or name;
+    /// all rows or none; days already imported are replaced).
+    TicketHistory {
+        #[arg(long)]
+        station: String,
         #[arg(long = "from")]
         from: PathBuf,
     },
@@ -210,12 +231,21 @@ async fn run(cli: Cli) -> Result<()> {
         Command::PlanSites(args) => coverage::plan_sites_command(&args),
         Command::TravelTimes(args) => coverage::travel_times(&args),
         Command::PlanWindows(args) => plan_windows::plan_windows_command(&args),
+        Command::Qa(command) => qa::qa_command(&command),
+        Command::Archives(command) => {
+            let url = cli.database_url.clone().unwrap_or_else(default_url);
+            let store = open(Some(&url)).await?;
+            let dir = archives::index_dir(cli.archive_index.as_deref(), &url);
+            archives::archives_command(&store, &dir, &command).await
+        }
         Command::Serve(args) => {
             let store = open(cli.database_url.as_deref()).await?;
             if store.count_users().await? == 0 {
                 eprintln!("提示：尚无任何账号，请先运行 `yibao admin create` 创建管理员。");
             }
-            serve(store, &args).await
+            let url = cli.database_url.clone().unwrap_or_else(default_url);
+            let index = archives::index_dir(cli.archive_index.as_deref(), &url);
+            serve(store, &args, index).await
         }
         Command::Demo {
             serve: args,
@@ -244,10 +274,21 @@ async fn run(cli: Cli) -> Result<()> {
                 }
                 None => fresh_demo_database(&file).await?,
             };
+            // The demo's archive index lives beside the demo file, whichever database is seeded.
+            let demo_index = archives::index_dir(
+                cli.archive_index.as_deref(),
+                &format!("sqlite://{}", file.display()),
+            );
+            if demo_index.exists() {
+                std::fs::remove_dir_all(&demo_index).with_context(|| {
+                    format!("无法删除旧的演示档案索引 {}", demo_index.display())
+                })?;
+            }
             eprintln!(
                 "正在生成演示数据（真实区划与边界 + 江苏 2022 事项目录 + 生成的站点坐标与人口）…"
             );
             let summary = demo::seed(&store).await?;
+            let archive_count = demo_archives::seed(&store, &demo_index).await?;
             println!(
                 "演示数据库已生成：{}（区划 {} 个，县级边界 {} 个，站点 {} 个，事项 {} 项；站点坐标与村人口为生成数据）",
                 file.display(),
@@ -255,6 +296,10 @@ async fn run(cli: Cli) -> Result<()> {
                 summary.boundaries,
                 summary.stations,
                 summary.items
+            );
+            println!(
+                "演示档案 {archive_count} 份（生成数据，盐都区各镇），档案索引 {}",
+                demo_index.display()
             );
             println!("演示账号（仅供演示）：");
             for (username, password, name, role, scope, _) in demo::DEMO_USERS {
@@ -272,7 +317,7 @@ async fn run(cli: Cli) -> Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(store, &args).await
+            serve(store, &args, demo_index).await
         }
         Command::Import(command) => {
             let store = open(cli.database_url.as_deref()).await?;
@@ -327,12 +372,20 @@ async fn fresh_demo_database(file: &Path) -> Result<Store> {
     open(Some(&format!("sqlite://{}", file.display()))).await
 }
 
-async fn serve(store: Store, args: &ServeArgs) -> Result<()> {
+async fn serve(store: Store, args: &ServeArgs, archive_index: PathBuf) -> Result<()> {
     let config = WebConfig {
         secure_cookies: !args.insecure_cookies,
+        archive_index: Some(archive_index),
         ..WebConfig::default()
     };
     let state = AppState::new(store.clone(), config).map_err(|e| anyhow::anyhow!(e.message))?;
+    // Open the archive index (catching up with the database) before the first search needs it.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        if let Err(error) = warm.archives.index(&warm.store).await {
+            tracing::warn!(message = %error.message, "the archive index is not available yet");
+        }
+    });
     let address = format!("{}:{}", args.bind, args.port);
     let listener = TcpListener::bind(&address)
         .await
@@ -469,16 +522,7 @@ async fn import_command(store: &Store, command: ImportCommand) -> Result<()> {
                     println!("已导入 {} 个站点", report.imported);
                     Ok(())
                 }
-                Err(error) => {
-                    let lines: Vec<String> = error
-                        .errors
-                        .iter()
-                        .map(|e| {
-                            format!("  第 {} 行 {}：{}", e.line.unwrap_or(0), e.field, e.message)
-                        })
-                        .collect();
-                    bail!("{}\n{}", error.message, lines.join("\n"))
-                }
+                Err(error) => Err(import_failed(error)),
             }
         }
         ImportCommand::Population { from } => {
@@ -489,18 +533,44 @@ async fn import_command(store: &Store, command: ImportCommand) -> Result<()> {
                     println!("已导入 {imported} 个村（社区）的人口");
                     Ok(())
                 }
-                Err(error) => {
-                    let lines: Vec<String> = error
-                        .errors
-                        .iter()
-                        .map(|e| {
-                            format!("  第 {} 行 {}：{}", e.line.unwrap_or(0), e.field, e.message)
-                        })
-                        .collect();
-                    bail!("{}\n{}", error.message, lines.join("\n"))
-                }
+                Err(error) => Err(import_failed(error)),
             }
         }
+        ImportCommand::TicketHistory { station, from } => {
+            let text = std::fs::read_to_string(&from)
+                .with_context(|| format!("无法读取“{}”", from.display()))?;
+            let summary =
+                app::counter_plan::import_history(store, &Actor::system(), &station, &text)
+                    .await
+                    .map_err(import_failed)?;
+            println!(
+                "已导入站点 {} 的 {} 张历史号票（{} 个营业日，{} 至 {}）",
+                summary.station_code,
+                summary.tickets,
+                summary.days,
+                summary.first_day.map(|d| d.to_string()).unwrap_or_default(),
+                summary.last_day.map(|d| d.to_string()).unwrap_or_default()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// A refused import: the message, then one line per bad row.
+fn import_failed(error: yibao_web::error::ApiError) -> anyhow::Error {
+    let lines: Vec<String> = error
+        .errors
+        .iter()
+        .map(|e| match e.line {
+            Some(line) if e.field == "csv" => format!("  第 {line} 行：{}", e.message),
+            Some(line) => format!("  第 {line} 行 {}：{}", e.field, e.message),
+            None => format!("  {}：{}", e.field, e.message),
+        })
+        .collect();
+    if lines.is_empty() {
+        anyhow!("{}", error.message)
+    } else {
+        anyhow!("{}\n{}", error.message, lines.join("\n"))
     }
 }
 

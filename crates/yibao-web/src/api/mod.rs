@@ -3,8 +3,10 @@
 //! Every handler is thin: parse the request into domain values, call `crate::app`, convert the
 //! result to a DTO. Errors are problem JSON (`crate::error`).
 
+pub mod archives;
 pub mod cases;
 pub mod counter;
+pub mod counter_plan;
 pub mod dto;
 pub mod handoffs;
 
@@ -113,7 +115,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/users", get(list_users).post(create_user))
         .route("/api/audit", get(list_audit))
         .merge(counter::router())
+        .merge(counter_plan::router())
         .merge(cases::router())
+        .merge(archives::router())
         .merge(handoffs::router())
         .fallback(api_not_found)
 }
@@ -153,7 +157,9 @@ impl utoipa::Modify for BearerAuth {
 async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(counter::CounterApiDoc::openapi());
+    doc.merge(counter_plan::CounterPlanApiDoc::openapi());
     doc.merge(cases::CasesDoc::openapi());
+    doc.merge(archives::ArchivesDoc::openapi());
     doc.merge(handoffs::HandoffsDoc::openapi());
     let body = doc.to_pretty_json().unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()

@@ -61,7 +61,7 @@ fn notify_board(station: &str) {
     let _ = BOARD_EVENTS.send(station.to_owned());
 }
 
-fn local(at: DateTime<Utc>) -> NaiveDateTime {
+pub(crate) fn local(at: DateTime<Utc>) -> NaiveDateTime {
     at.with_timezone(&ticket::china()).naive_local()
 }
 
@@ -113,7 +113,7 @@ pub async fn station_for(store: &Store, actor: &Actor, code: &str) -> Result<Sta
     Ok(station)
 }
 
-fn require_counter_manager(actor: &Actor) -> Result<(), ApiError> {
+pub(crate) fn require_counter_manager(actor: &Actor) -> Result<(), ApiError> {
     use yibao_store::Role;
     if matches!(
         actor.role,
@@ -1051,6 +1051,17 @@ async fn appointment_for_holder(
         .await?
         .filter(|a| a.id_number == given.expose())
         .ok_or_else(|| ApiError::not_found("预约不存在，或身份证号码与预约不符"))
+}
+
+/// The holder's own appointment (masked as everywhere), proved with their ID number.
+pub async fn appointment_for_resident(
+    store: &Store,
+    id: i64,
+    id_number: &str,
+) -> Result<AppointmentView, ApiError> {
+    Ok(appointment_view(
+        &appointment_for_holder(store, id, id_number).await?,
+    ))
 }
 
 fn slot_of(appointment: &StoredAppointment) -> Slot {

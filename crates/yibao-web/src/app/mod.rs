@@ -4,13 +4,16 @@
 //! Nothing here knows HTTP requests or HTML; failures are `ApiError`s because their status
 //! and code are what every caller needs (the CLI prints the Chinese message).
 
+pub mod archives;
 pub mod calendar;
 pub mod cases;
 pub mod catalog;
 pub mod counter;
+pub mod counter_plan;
 pub mod coverage;
 pub mod delegation;
 pub mod handoffs;
+pub mod qa;
 pub mod regions;
 pub mod stations;
 pub mod users;

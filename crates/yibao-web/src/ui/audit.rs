@@ -62,17 +62,22 @@ fn action_label(action: &str) -> &'static str {
         "user.create" => "新建账号",
         "user.list" => "查看账号列表",
         "demo.seed" => "生成演示数据",
+        "archive.open" => "查阅档案",
+        "archive.import" => "导入档案",
+        "qa.kb.save" => "编辑知识库",
         _ => "",
     }
 }
 
-const ENTITIES: [(&str, &str); 6] = [
+const ENTITIES: [(&str, &str); 8] = [
     ("station", "站点"),
     ("region", "区划"),
     ("service_item", "事项"),
     ("user", "账号"),
     ("catalog", "目录"),
     ("session", "会话"),
+    ("archive", "档案"),
+    ("archive_file", "档案文件"),
 ];
 
 pub async fn page(

@@ -51,7 +51,7 @@ const ASSETS: [(&str, &str, &str); 2] = [
 ];
 
 /// A short content hash for cache-busting links.
-fn asset_version() -> String {
+pub(super) fn asset_version() -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for (_, _, body) in ASSETS {
         for byte in body.bytes() {
@@ -249,24 +249,27 @@ async fn kiosk_issue(
         pregnancy: form.pregnancy.is_some(),
     };
     match counter::issue(&state.store, &code, &request, auth::client_ip(&parts)).await {
-        Ok(issued) => {
-            let issued_at = super::local_time(issued.ticket.issued_at);
-            Ok(render(
-                StatusCode::CREATED,
-                &SlipPage {
-                    asset: asset_version(),
-                    large: large.on,
-                    code,
-                    issued,
-                    issued_at,
-                },
-            ))
-        }
+        Ok(issued) => Ok(slip(&code, large.on, issued)),
         Err(error) if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND => {
             kiosk_page(&state, &code, large.on, error.message, error.status).await
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// The printed-looking slip of a ticket just issued (walk-in or checked-in appointment).
+pub(super) fn slip(code: &str, large: bool, issued: IssuedTicket) -> Response {
+    let issued_at = super::local_time(issued.ticket.issued_at);
+    render(
+        StatusCode::CREATED,
+        &SlipPage {
+            asset: asset_version(),
+            large,
+            code: code.to_owned(),
+            issued,
+            issued_at,
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------

@@ -229,7 +229,7 @@ fn style(level: StationLevel) -> (&'static str, f64, &'static str) {
 }
 
 /// XML text escaping for names and titles.
-fn esc(text: &str) -> String {
+pub(super) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

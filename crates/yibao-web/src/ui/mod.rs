@@ -7,17 +7,24 @@
 //! [`UiError`]s, rendered as Chinese error pages by the `error_pages` middleware with the
 //! signed-in user's top bar.
 
+mod archives;
 mod assets;
 mod audit;
+mod booking;
 mod bulk;
 mod cases;
 mod catalog;
+mod charts;
 mod counter;
+mod counter_admin;
+mod counter_plan;
 mod coverage;
 mod handoffs;
 mod login;
 pub mod map;
 mod network;
+mod qa;
+mod qa_kb;
 mod stations;
 mod track;
 mod where_page;
@@ -72,6 +79,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/where", get(where_page::page))
         .route("/audit", get(audit::page))
         .merge(counter::router())
+        .merge(counter_plan::router())
+        .merge(booking::router())
+        .merge(counter_admin::router())
+        .route("/qa", get(qa::page))
+        .route("/qa/unanswered", get(qa::unanswered))
+        .route("/qa/kb", get(qa_kb::list))
+        .route("/qa/kb/edit", get(qa_kb::edit_form).post(qa_kb::save))
+        .route("/archives", get(archives::search))
+        .route("/archives/{id}", get(archives::record))
         // Cases, chain of custody and the residents' tracking page (issue 4).
         .route("/cases", get(cases::worklist))
         .route("/cases/new", get(cases::new_form).post(cases::create))

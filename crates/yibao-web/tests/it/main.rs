@@ -26,11 +26,14 @@ macro_rules! on_both_backends {
     };
 }
 
+mod archives;
 mod case_console;
 mod cases;
 mod console;
 mod contract;
 mod counter;
+mod counter_console;
+mod counter_plan;
 mod coverage;
 mod handoffs;
 mod helpers;

@@ -12,7 +12,7 @@ use crate::support::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_administrator_registers_a_station_delegates_an_item_and_residents_find_it() {
     let temp = TempDir::new("browser");
-    let Some(run) = start_browser(&temp, "the browser test", 1000).await else {
+    let Some(run) = start_browser(&temp, "the browser test").await else {
         return;
     };
     let (driver, base) = (run.driver.clone(), run.base.clone());

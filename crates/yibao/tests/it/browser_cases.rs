@@ -11,7 +11,7 @@ use crate::support::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_village_clerk_takes_an_offsite_filing_the_town_completes_it_and_the_resident_rates_it() {
     let temp = TempDir::new("browser_cases");
-    let Some(run) = start_browser(&temp, "the cases browser test", 1200).await else {
+    let Some(run) = start_browser(&temp, "the cases browser test").await else {
         return;
     };
     let (driver, base) = (run.driver.clone(), run.base.clone());

@@ -10,7 +10,7 @@ use crate::support::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kiosk_ticket_is_called_at_a_window_and_announced_on_the_board() {
     let temp = TempDir::new("browser_counter");
-    let Some(run) = start_browser(&temp, "the counter browser test", 900).await else {
+    let Some(run) = start_browser(&temp, "the counter browser test").await else {
         return;
     };
     let (driver, base) = (run.driver.clone(), run.base.clone());

@@ -84,6 +84,52 @@ fn the_demo_seeds_the_networks_the_seeds_describe() {
                 .any(|row| row.detail.contains("override_reason") && row.detail.contains("示范点"))
         );
     });
+
+    // The counter demo comes with ticket history for the tidal planner; more history from a
+    // previous queue system imports through the CLI, all rows or none.
+    assert!(stdout.contains("张历史号票"), "{stdout}");
+    let url = format!("sqlite://{}", file.display());
+    let csv = temp.path().join("tickets.csv");
+    std::fs::write(
+        &csv,
+        "date,time,category,service_min\n2026-01-05,09:00,A,6\n2026-01-05,9点,B,3\n",
+    )
+    .unwrap();
+    let import = |station: &str| {
+        yibao()
+            .args([
+                "--database-url",
+                &url,
+                "import",
+                "ticket-history",
+                "--station",
+            ])
+            .arg(station)
+            .arg("--from")
+            .arg(&csv)
+            .output()
+            .unwrap()
+    };
+    let output = import("320903105-ST");
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr.contains("未导入"), "{stderr}");
+    assert!(stderr.contains("第 3 行：时间“9点”无效"), "{stderr}");
+    std::fs::write(
+        &csv,
+        "date,time,category,service_min\n2026-01-05,09:00,A,6\n2026-01-05,09:05,医保缴费,3\n",
+    )
+    .unwrap();
+    let output = import("320903105-ST");
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("已导入站点 320903105-ST 的 2 张历史号票（1 个营业日"),
+        "{stdout}"
+    );
+    let output = import("NO-SUCH-STATION");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).1.contains("站点“NO-SUCH-STATION”不存在"));
 }
 
 #[test]

@@ -4,9 +4,11 @@
 mod browser;
 mod browser_cases;
 mod browser_counter;
+mod browser_search;
 mod cli;
 mod coverage;
 mod plan_windows;
+mod qa;
 mod regions;
 mod support;
 mod tidy;

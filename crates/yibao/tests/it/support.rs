@@ -102,85 +102,6 @@ pub async fn wait_for(url: &str) {
     panic!("{url} did not come up");
 }
 
-/// The demo server (`yibao demo` on a fresh SQLite file in `temp`) and headless Chromium with
-/// its chromedriver, for the browser tests; both are stopped when dropped.
-pub struct BrowserRun {
-    pub base: String,
-    pub driver: thirtyfour::WebDriver,
-    _chromedriver: Running,
-    _server: Running,
-}
-
-/// Starts the demo and a browser, or returns `None` after a visible notice when chromium or
-/// chromedriver are not installed (a failure under `YIBAO_REQUIRE_BROWSER=1`).
-pub async fn start_browser(temp: &TempDir, what: &str, height: u32) -> Option<BrowserRun> {
-    use std::process::Stdio;
-    use thirtyfour::prelude::*;
-    let chromedriver = Path::new("/usr/bin/chromedriver");
-    if !chromedriver.exists() || !Path::new("/usr/bin/chromium").exists() {
-        assert!(
-            !required("YIBAO_REQUIRE_BROWSER"),
-            "YIBAO_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed"
-        );
-        notice(&format!(
-            "chromium/chromedriver are not installed (run scripts/setup-test-env.sh): {what} was SKIPPED."
-        ));
-        return None;
-    }
-    let port = free_port();
-    let server = Running(
-        yibao()
-            .args(["demo", "--port", &port.to_string(), "--file"])
-            .arg(temp.path().join("demo.db"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    wait_for(&format!("{base}/api/health")).await;
-    let driver_port = free_port();
-    let chromedriver = Running(
-        Command::new(chromedriver)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for(&format!("http://127.0.0.1:{driver_port}/status")).await;
-    let mut caps = thirtyfour::DesiredCapabilities::chrome();
-    caps.set_binary("/usr/bin/chromium").unwrap();
-    for arg in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-    ] {
-        caps.add_arg(arg).unwrap();
-    }
-    caps.add_arg(&format!("--window-size=1366,{height}"))
-        .unwrap();
-    caps.add_arg(&format!(
-        "--user-data-dir={}",
-        temp.path().join("profile").display()
-    ))
-    .unwrap();
-    let driver = thirtyfour::WebDriver::new(format!("http://127.0.0.1:{driver_port}"), caps)
-        .await
-        .unwrap();
-    Some(BrowserRun {
-        base,
-        driver,
-        _chromedriver: chromedriver,
-        _server: server,
-    })
-}
-
 /// Polls an element's text until `accept` holds (or 20 s pass); returns the last text.
 pub async fn text_until(
     driver: &thirtyfour::WebDriver,
@@ -198,4 +119,91 @@ pub async fn text_until(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Starts chromedriver and a headless Chromium session (1366×900, a profile in `temp`);
+/// `None` with a visible notice when they are not installed (a failure under
+/// `YIBAO_REQUIRE_BROWSER=1`).
+pub async fn start_chromium(
+    temp: &TempDir,
+    test: &str,
+) -> Option<(Running, thirtyfour::WebDriver)> {
+    let chromedriver = Path::new("/usr/bin/chromedriver");
+    if !chromedriver.exists() || !Path::new("/usr/bin/chromium").exists() {
+        assert!(
+            !required("YIBAO_REQUIRE_BROWSER"),
+            "YIBAO_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed"
+        );
+        notice(&format!(
+            "chromium/chromedriver are not installed: {test} was SKIPPED."
+        ));
+        return None;
+    }
+    use thirtyfour::ChromiumLikeCapabilities;
+    let driver_port = free_port();
+    let running = Running(
+        Command::new(chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for(&format!("http://127.0.0.1:{driver_port}/status")).await;
+    let mut caps = thirtyfour::DesiredCapabilities::chrome();
+    caps.set_binary("/usr/bin/chromium").unwrap();
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--window-size=1366,900",
+    ] {
+        caps.add_arg(arg).unwrap();
+    }
+    caps.add_arg(&format!(
+        "--user-data-dir={}",
+        temp.path().join("profile").display()
+    ))
+    .unwrap();
+    let driver = thirtyfour::WebDriver::new(format!("http://127.0.0.1:{driver_port}"), caps)
+        .await
+        .unwrap();
+    Some((running, driver))
+}
+
+/// The demo server (`yibao demo` on a fresh SQLite file in `temp`) and a headless Chromium
+/// session from `start_chromium`; both are stopped when dropped.
+pub struct BrowserRun {
+    pub base: String,
+    pub driver: thirtyfour::WebDriver,
+    _chromedriver: Running,
+    _server: Running,
+}
+
+/// Starts the demo and a browser, or `None` (see `start_chromium`) when they are not installed.
+pub async fn start_browser(temp: &TempDir, test: &str) -> Option<BrowserRun> {
+    let (chromedriver, driver) = start_chromium(temp, test).await?;
+    let port = free_port();
+    let server = Running(
+        yibao()
+            .args(["demo", "--port", &port.to_string(), "--file"])
+            .arg(temp.path().join("demo.db"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{base}/api/health")).await;
+    Some(BrowserRun {
+        base,
+        driver,
+        _chromedriver: chromedriver,
+        _server: server,
+    })
 }
