@@ -66,7 +66,7 @@ def start(binary, db_url, port, workdir):
     proc = subprocess.Popen(
         [binary, "--database-url", db_url, "serve", "--port", str(port),
          "--sms-log", os.path.join(workdir, "sms.log")],
-        stdout=log, stderr=log,
+        stdout=log, stderr=log, cwd=workdir,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -87,6 +87,8 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--postgres", help="admin URL of a PostgreSQL server to run on instead of SQLite")
     args = parser.parse_args()
+    args.bin = os.path.abspath(args.bin)
+    # The server's files (archive index, SMS log) go to the work folder, not the caller's.
     workdir = tempfile.mkdtemp(prefix="yibao_durability_")
     if args.postgres:
         name = "yibao_durability"
@@ -94,7 +96,7 @@ def main():
             subprocess.run(["psql", args.postgres, "-qc", sql], check=True)
         db = args.postgres.rsplit("/", 1)[0] + "/" + name
         subprocess.run([args.bin, "--database-url", db, "demo", "--no-serve"], check=True,
-                       stdout=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, cwd=workdir)
     else:
         db = "sqlite://" + os.path.join(workdir, "cases.db")
         subprocess.run([args.bin, "demo", "--no-serve", "--file", db[len("sqlite://"):]], check=True,
