@@ -233,8 +233,8 @@ def raw_postgres(admin_url: str, clients: int, seconds: float, work: pathlib.Pat
         encoding="utf-8",
     )
     pgbench = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
-    output = subprocess.run([pgbench, "-n", "-c", str(clients), "-j", "2", "-T", str(int(seconds)), "-r",
-                             "-P", "0", "--protocol=simple", "-f", str(script), db_url],
+    output = subprocess.run([pgbench, "-n", "-c", str(clients), "-j", "2", "-T", str(int(seconds)),
+                             "--protocol=simple", "-f", str(script), db_url],
                             capture_output=True, text=True, check=True).stdout
     tps = float(re.search(r"tps = ([0-9.]+)", output).group(1))
     mean = float(re.search(r"latency average = ([0-9.]+) ms", output).group(1))
