@@ -9,6 +9,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::BeginWrite;
 use crate::audit::audit_in_tx;
 use crate::{AuditEntry, Page, PageRequest, Result, Store, StoreError, now, on_pool};
 
@@ -130,7 +131,7 @@ impl Store {
         let at = now();
         let mut outcome = FileImport::default();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             for (index, record) in records.iter().enumerate() {
                 let position = index as i64 + 1;
                 let hash = content_hash(record);

@@ -14,6 +14,7 @@ use yibao_domain::case::{
 };
 use yibao_domain::{HandlingMode, IdNumber, RegionCode, StationLevel};
 
+use crate::BeginWrite;
 use crate::audit::audit_in_tx;
 use crate::{AuditEntry, Page, PageRequest, Result, Store, StoreError, now, on_pool, prefix_end};
 
@@ -359,7 +360,7 @@ impl Store {
             phones.push(phone);
         }
         let written: std::result::Result<(i64, String), sqlx::Error> = on_pool!(self, pool => async {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO cases (number, item_code, item_name, channel, applicant_name, applicant_id, applicant_phone, \
                  proxy_name, proxy_id, proxy_phone, proxy_relation, proxy_authorisation, region_code, intake_station, \
@@ -532,7 +533,7 @@ impl Store {
         let completed_at = state.status.is_final().then_some(at);
         let phones = case.phones();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             let changed = sqlx::query(
                 "UPDATE cases SET status = $1, current_station = $2, deadline = $3, state = $4, \
                  version = version + 1, updated_at = $5, completed_at = $6 WHERE id = $7 AND version = $8",

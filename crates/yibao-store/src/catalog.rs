@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use yibao_domain::{CatalogInfo, ServiceItem};
 
+use crate::BeginWrite;
 use crate::audit::audit_in_tx;
 use crate::{AuditEntry, Result, Store, StoreError, now, on_pool};
 
@@ -76,7 +77,7 @@ impl Store {
         let existing = self.list_items().await?;
         let mut changed = 0;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             sqlx::query(
                 "INSERT INTO catalogs (code, name, issuer, published, source) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (code) DO UPDATE SET name = excluded.name, issuer = excluded.issuer, \
@@ -162,7 +163,7 @@ impl Store {
         let at = now();
         let body = serde_json::to_string(item).expect("items serialise");
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             let done = sqlx::query(
                 "UPDATE service_items SET name = $2, category = $3, lowest_level = $4, body = $5, version = version + 1, \
                  updated_by = $6, updated_at = $7 WHERE code = $1 AND version = $8",

@@ -12,6 +12,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::BeginWrite;
 use crate::audit::audit_in_tx;
 use crate::{AuditEntry, Result, Store, StoreError, on_pool};
 
@@ -260,7 +261,7 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             sqlx::query(
                 "INSERT INTO counter_categories (station_code, prefix, name, position) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (station_code, prefix) DO UPDATE SET name = $3, position = $4",
@@ -300,7 +301,7 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<i64> {
         let id = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO counter_windows (station_code, number, name, open) VALUES ($1, $2, $3, TRUE) RETURNING id",
             )
@@ -334,7 +335,7 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             let done = sqlx::query(
                 "UPDATE counter_windows SET name = $1, open = $2, version = version + 1 WHERE id = $3 AND version = $4",
             )
@@ -374,7 +375,7 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             let done = sqlx::query("UPDATE counter_windows SET clerk = $1, clerk_name = $2, version = version + 1 WHERE id = $3")
                 .bind(clerk.map(|c| c.0))
                 .bind(clerk.map(|c| c.1))
@@ -450,7 +451,7 @@ impl Store {
     /// Issues a ticket with the next daily number of its category; returns its id and number.
     pub async fn issue_ticket(&self, new: &NewTicket, audit: &AuditEntry) -> Result<(i64, String)> {
         let issued = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             let issued = issue_in_tx!(tx, new);
             let mut audit = audit.clone();
             audit.entity_id = format!("{}/{}/{}", new.station_code, new.day, issued.1);
@@ -514,7 +515,7 @@ impl Store {
     /// Claims a waiting ticket for a window: `None` when another window took it first.
     pub async fn claim_ticket(&self, claim: &Claim, audit: &AuditEntry) -> Result<Option<i64>> {
         let claimed = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             let done = sqlx::query(
                 "UPDATE counter_tickets SET status = 'called', window_id = $1 WHERE id = $2 AND status = 'waiting'",
             )
@@ -563,7 +564,7 @@ impl Store {
     ) -> Result<()> {
         let call_id = ticket.call_id.ok_or(StoreError::StaleVersion)?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             let done = match step {
                 TicketMove::Transfer { to_category } => sqlx::query(
                     "UPDATE counter_tickets SET status = $1, category = $2, window_id = NULL, call_id = NULL WHERE id = $3 AND status = $4 AND call_id = $5",
@@ -682,7 +683,7 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             sqlx::query(
                 "INSERT INTO counter_calendars (station_code, prefix, hours, slot_minutes, capacity) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (station_code, prefix) DO UPDATE SET hours = $3, slot_minutes = $4, capacity = $5",
@@ -744,7 +745,7 @@ impl Store {
     ) -> Result<BookingOutcome> {
         let at = crate::now();
         let outcome = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             if !take_slot!(tx, &new.station_code, &new.prefix, new.slot_start, new.capacity) {
                 tx.rollback().await?;
                 BookingOutcome::Full
@@ -785,7 +786,7 @@ impl Store {
     ) -> Result<BookingOutcome> {
         let at = crate::now();
         let outcome = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             if !take_slot!(tx, &appointment.station_code, &appointment.prefix, slot_start, capacity) {
                 tx.rollback().await?;
                 BookingOutcome::Full
@@ -823,7 +824,7 @@ impl Store {
     ) -> Result<()> {
         let at = crate::now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             let done = sqlx::query(
                 "UPDATE counter_appointments SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4 AND status = 'booked'",
             )
@@ -854,7 +855,7 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<(i64, String)> {
         let issued = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             let issued = issue_in_tx!(tx, ticket);
             let done = sqlx::query(
                 "UPDATE counter_appointments SET status = 'checked_in', ticket_id = $1, updated_at = $2, version = version + 1 \

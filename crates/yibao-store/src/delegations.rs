@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use yibao_domain::{HandlingMode, RegionCode};
 
+use crate::BeginWrite;
 use crate::audit::audit_in_tx;
 use crate::stations::{STATION_COLUMNS, StationRow};
 use crate::{AuditEntry, Result, Station, Store, StoreError, now, on_pool, prefix_end};
@@ -104,7 +105,7 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             for change in changes {
                 if change.mode == HandlingMode::None {
                     sqlx::query("DELETE FROM delegations WHERE station_code = $1 AND item_code = $2")

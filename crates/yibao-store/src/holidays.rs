@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use yibao_domain::calendar::{CalendarDay, WorkingCalendar};
 
+use crate::BeginWrite;
 use crate::audit::audit_in_tx;
 use crate::{AuditEntry, Result, Store, StoreError, now, on_pool};
 
@@ -43,7 +44,7 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             for date in remove {
                 sqlx::query("DELETE FROM holidays WHERE date = $1")
                     .bind(*date)

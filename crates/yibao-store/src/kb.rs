@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::BeginWrite;
 use crate::audit::audit_in_tx;
 use crate::{AuditEntry, Result, Store, StoreError, now, on_pool};
 
@@ -44,7 +45,7 @@ impl Store {
     ) -> Result<i64> {
         let at = now();
         let saved = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             let saved = match version {
                 None => {
                     sqlx::query(

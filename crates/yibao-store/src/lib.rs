@@ -111,6 +111,45 @@ pub(crate) enum Pool {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) pool: Pool,
+    /// SQLite allows one writer at a time: write transactions queue here, in order, instead
+    /// of colliding on the database lock and backing off in SQLite's busy handler.
+    pub(crate) write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction's hold on the SQLite writer slot (none on PostgreSQL); keep it alive
+/// until the transaction commits or rolls back.
+pub(crate) type WriteTurn = Option<tokio::sync::OwnedMutexGuard<()>>;
+
+/// How a store function begins a write transaction on either backend.
+pub(crate) trait BeginWrite<DB: sqlx::Database> {
+    /// SQLite: waits for the writer slot, then `BEGIN IMMEDIATE` (the write lock is taken at
+    /// once, so no transaction fails upgrading from read to write). PostgreSQL: `BEGIN`.
+    async fn begin_write(
+        &self,
+        lock: &std::sync::Arc<tokio::sync::Mutex<()>>,
+    ) -> std::result::Result<(WriteTurn, sqlx::Transaction<'static, DB>), sqlx::Error>;
+}
+
+impl BeginWrite<sqlx::Sqlite> for sqlx::SqlitePool {
+    async fn begin_write(
+        &self,
+        lock: &std::sync::Arc<tokio::sync::Mutex<()>>,
+    ) -> std::result::Result<(WriteTurn, sqlx::Transaction<'static, sqlx::Sqlite>), sqlx::Error>
+    {
+        let turn = lock.clone().lock_owned().await;
+        let tx = self.begin_with("BEGIN IMMEDIATE").await?;
+        Ok((Some(turn), tx))
+    }
+}
+
+impl BeginWrite<sqlx::Postgres> for sqlx::PgPool {
+    async fn begin_write(
+        &self,
+        _lock: &std::sync::Arc<tokio::sync::Mutex<()>>,
+    ) -> std::result::Result<(WriteTurn, sqlx::Transaction<'static, sqlx::Postgres>), sqlx::Error>
+    {
+        Ok((None, self.begin().await?))
+    }
 }
 
 /// Runs the same expression against whichever pool the store holds; `$pool` is bound to the
@@ -197,6 +236,7 @@ impl Store {
             .await?;
         Ok(Store {
             pool: Pool::Sqlite(pool),
+            write_lock: Default::default(),
         })
     }
 
@@ -208,6 +248,7 @@ impl Store {
             .await?;
         Ok(Store {
             pool: Pool::Postgres(pool),
+            write_lock: Default::default(),
         })
     }
 

@@ -10,6 +10,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use crate::BeginWrite;
 use crate::{Pool, Result, Store, now, on_pool};
 
 /// Attempts before a message is given up.
@@ -110,7 +111,7 @@ impl Store {
         let at = now();
         Ok(match &self.pool {
             Pool::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
+                let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
                 let message = sqlx::query_as::<_, OutboxMessage>(sqlx::AssertSqlSafe(format!(
                     "SELECT {COLUMNS} FROM notification_outbox WHERE sent_at IS NULL AND attempts < $1 \
                      AND next_attempt_at <= $2 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
@@ -127,7 +128,7 @@ impl Store {
             Pool::Sqlite(pool) => {
                 // BEGIN IMMEDIATE would be ideal; one worker per SQLite file makes a plain
                 // transaction enough.
-                let mut tx = pool.begin().await?;
+                let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
                 let message = sqlx::query_as::<_, OutboxMessage>(sqlx::AssertSqlSafe(format!(
                     "SELECT {COLUMNS} FROM notification_outbox WHERE sent_at IS NULL AND attempts < $1 \
                      AND next_attempt_at <= $2 ORDER BY id LIMIT 1"

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::BeginWrite;
 use crate::audit::audit_in_tx;
 use crate::{AuditEntry, Result, Store, StoreError, now, on_pool, prefix_end};
 
@@ -39,7 +40,7 @@ impl Store {
     ) -> Result<Rating> {
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             sqlx::query(
                 "INSERT INTO case_ratings (case_id, station_code, score, comment, created_at) VALUES ($1, $2, $3, $4, $5)",
             )

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::BeginWrite;
 use crate::audit::audit_in_tx;
 use crate::{AuditEntry, Result, Store, StoreError, on_pool};
 
@@ -61,7 +62,7 @@ impl Store {
         days.sort_unstable();
         days.dedup();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             for day in &days {
                 sqlx::query("DELETE FROM counter_ticket_history WHERE station_code = $1 AND day = $2")
                     .bind(station)

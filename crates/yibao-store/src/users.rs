@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use yibao_domain::RegionCode;
 
+use crate::BeginWrite;
 use crate::audit::audit_in_tx;
 use crate::{AuditEntry, Result, Store, StoreError, now, on_pool, prefix_end};
 
@@ -155,7 +156,7 @@ impl Store {
     pub async fn create_user(&self, new: &NewUser, audit: &AuditEntry) -> Result<User> {
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             sqlx::query(
                 "INSERT INTO users (username, display_name, role, region_scope, station_code, password_hash, active, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7)",
