@@ -95,13 +95,13 @@ def run_backend(backend: str, binary: pathlib.Path, args, work: pathlib.Path) ->
     url = fresh_database(backend, work, args.pg_admin_url)
     env = {**os.environ, "YIBAO_ADMIN_PASSWORD": "Bench2026x"}
     subprocess.run([str(binary), "--database-url", url, "import", "regions", "--from", str(REPO / "fixtures/regions")],
-                   check=True, stdout=subprocess.DEVNULL, env=env)
+                   check=True, stdout=subprocess.DEVNULL, env=env, cwd=work)
     subprocess.run([str(binary), "--database-url", url, "admin", "create", "--username", "bench",
-                    "--display-name", "压测"], check=True, stdout=subprocess.DEVNULL, env=env)
+                    "--display-name", "压测"], check=True, stdout=subprocess.DEVNULL, env=env, cwd=work)
     port = free_port()
     log_file = open(work / f"serve-{backend}.log", "w", encoding="utf-8")
     server = subprocess.Popen([str(binary), "--database-url", url, "serve", "--port", str(port)],
-                              stdout=log_file, stderr=subprocess.STDOUT, env=env)
+                              stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=work)
     try:
         deadline = time.monotonic() + 60
         while True:
