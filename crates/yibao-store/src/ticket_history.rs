@@ -10,7 +10,7 @@ use crate::audit::audit_in_tx;
 use crate::{AuditEntry, Result, Store, StoreError, on_pool};
 
 /// One imported ticket of a past day.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct ImportedTicket {
     /// Local day, `YYYY-MM-DD`.
     pub day: String,
@@ -34,15 +34,6 @@ pub struct IssuedTicketHistory {
     pub called_at: Option<DateTime<Utc>>,
     pub serving_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
-}
-
-#[derive(sqlx::FromRow)]
-struct ImportedRow {
-    day: String,
-    minute_of_day: f64,
-    prefix: String,
-    service_min: Option<f64>,
-    priority: bool,
 }
 
 /// Rows per multi-row `INSERT` (6 parameters each, well under SQLite's variable limit).
@@ -110,7 +101,7 @@ impl Store {
         to: &str,
     ) -> Result<Vec<ImportedTicket>> {
         let rows = on_pool!(self, pool => {
-            sqlx::query_as::<_, ImportedRow>(
+            sqlx::query_as::<_, ImportedTicket>(
                 "SELECT day, minute_of_day, prefix, service_min, priority FROM counter_ticket_history \
                  WHERE station_code = $1 AND day >= $2 AND day <= $3 ORDER BY day, minute_of_day, id",
             )
@@ -120,16 +111,7 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
-        Ok(rows
-            .into_iter()
-            .map(|r| ImportedTicket {
-                day: r.day,
-                minute_of_day: r.minute_of_day,
-                prefix: r.prefix,
-                service_min: r.service_min,
-                priority: r.priority,
-            })
-            .collect())
+        Ok(rows)
     }
 
     /// The tickets this system issued at `station` on the local days `from..=to`, each with

@@ -73,7 +73,7 @@ fn to_utc(at: NaiveDateTime) -> DateTime<Utc> {
         .unwrap_or_else(|| Utc.from_utc_datetime(&at))
 }
 
-fn day_text(date: NaiveDate) -> String {
+pub(crate) fn day_text(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 

@@ -20,7 +20,7 @@ use yibao_queueing::{
 use yibao_store::{CounterCategory, ImportedTicket, Store};
 
 use super::Actor;
-use super::counter::station_for;
+use super::counter::{day_text, station_for};
 use crate::error::{ApiError, ProblemField};
 
 /// Days read before the planned day: ten weeks covers four same-weekday days of volume, eight
@@ -102,14 +102,19 @@ impl PlanRequest {
         if errors.is_empty() {
             Ok(())
         } else {
-            let summary = errors
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join("；");
-            Err(ApiError::validation(summary, errors))
+            Err(invalid(errors))
         }
     }
+}
+
+/// A validation problem whose message lists every field's reason.
+fn invalid(errors: Vec<ProblemField>) -> ApiError {
+    let summary = errors
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect::<Vec<_>>()
+        .join("；");
+    ApiError::validation(summary, errors)
 }
 
 /// The plan of one station-day with what it was made from.
@@ -130,10 +135,6 @@ pub struct StationPlan {
 
 fn minute_of_day(time: NaiveTime) -> u32 {
     time.num_seconds_from_midnight() / 60
-}
-
-fn day_text(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
 }
 
 fn parse_day(text: &str) -> Option<NaiveDate> {
@@ -524,12 +525,7 @@ impl PlanQuery {
             request.patience_min = value;
         }
         if !errors.is_empty() {
-            let summary = errors
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join("；");
-            return Err(ApiError::validation(summary, errors));
+            return Err(invalid(errors));
         }
         request.validate()?;
         Ok(request)

@@ -531,7 +531,7 @@ struct StatsPage {
     csv_href: String,
 }
 
-fn parse_day(text: Option<&str>) -> Result<Option<chrono::NaiveDate>, UiError> {
+pub(super) fn parse_day(text: Option<&str>) -> Result<Option<chrono::NaiveDate>, UiError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
         Some(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")

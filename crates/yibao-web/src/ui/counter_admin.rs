@@ -384,12 +384,9 @@ async fn render_appointments(
     ))
 }
 
+/// The day asked for, today when none.
 fn parse_day(text: Option<&str>) -> Result<NaiveDate, UiError> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(counter::today()),
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| UiError::bad_request(format!("日期“{text}”无效，应为 YYYY-MM-DD"))),
-    }
+    Ok(super::counter::parse_day(text)?.unwrap_or_else(counter::today))
 }
 
 async fn appointments_page(
