@@ -135,7 +135,15 @@ setup_postgres() {
 # Chromium, ChromeDriver and CJK fonts for the browser tests
 # --------------------------------------------------------------------------
 have_cjk_font() {
-    command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi 'Noto Sans CJK'
+    # Read fc-list's whole output first: with pipefail, `fc-list | grep -q`
+    # fails at random when grep exits early and fc-list dies of SIGPIPE.
+    local fonts
+    command -v fc-list >/dev/null 2>&1 || return 1
+    fonts=$(fc-list : family 2>/dev/null) || return 1
+    case "$fonts" in
+        *"Noto Sans CJK"*) return 0 ;;
+        *) return 1 ;;
+    esac
 }
 
 setup_browser() {
