@@ -326,41 +326,17 @@ macro_rules! record_events {
     }};
 }
 
-impl Store {
-    /// Takes a case in: the row, its number, the intake event, the SMS and the audit row in
-    /// one transaction; with an idempotency key, a repeat of the same request returns the
-    /// first case and creates nothing.
-    pub async fn create_case(
-        &self,
-        new: &NewCase,
-        idempotency: Option<&IdempotencyKey>,
-        audit: &AuditEntry,
-    ) -> Result<IntakeOutcome> {
-        if let Some(key) = idempotency
-            && let Some(outcome) = self.replay(key).await?
-        {
-            return Ok(outcome);
-        }
-        let at = now();
-        let state_json = serde_json::to_string(&new.state).expect("state serialises");
-        let checklist_json = serde_json::to_string(&new.checklist).expect("checklist serialises");
-        let (originals_station, originals_status) = if new.has_paper {
-            (
-                Some(new.state.intake_station.as_str().to_owned()),
-                OriginalsStatus::Held,
-            )
-        } else {
-            (None, OriginalsStatus::NoPaper)
-        };
+/// Writes one case in an open transaction: the row, its number, the idempotency key, the
+/// intake event with its SMS rows and the audit row. Evaluates to `Result<(id, number),
+/// sqlx::Error>`.
+macro_rules! insert_case {
+    ($tx:ident, $new:expr, $row:expr, $key:expr, $audit:expr, $at:expr) => {{
+        let new: &NewCase = $new;
+        let row: &CaseRowValues = $row;
+        let key: Option<&IdempotencyKey> = $key;
+        let at: DateTime<Utc> = $at;
         let proxy = new.proxy.as_ref();
-        let mut phones = vec![new.applicant_phone.clone()];
-        if let Some(phone) = proxy.and_then(|p| p.phone.clone())
-            && !phones.contains(&phone)
-        {
-            phones.push(phone);
-        }
-        let written: std::result::Result<(i64, String), sqlx::Error> = on_pool!(self, pool => async {
-            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
+        async {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO cases (number, item_code, item_name, channel, applicant_name, applicant_id, applicant_phone, \
                  proxy_name, proxy_id, proxy_phone, proxy_relation, proxy_authorisation, region_code, intake_station, \
@@ -387,21 +363,21 @@ impl Store {
             .bind(new.state.current_station.as_str())
             .bind(new.state.status.as_str())
             .bind(new.state.deadline)
-            .bind(&state_json)
-            .bind(&checklist_json)
-            .bind(&originals_station)
-            .bind(originals_status.as_str())
+            .bind(&row.state_json)
+            .bind(&row.checklist_json)
+            .bind(&row.originals_station)
+            .bind(row.originals_status.as_str())
             .bind(&new.created_by)
             .bind(at)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *$tx)
             .await?;
             let number = case_number(at, id);
             sqlx::query("UPDATE cases SET number = $1 WHERE id = $2")
                 .bind(&number)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut *$tx)
                 .await?;
-            if let Some(key) = idempotency {
+            if let Some(key) = key {
                 sqlx::query(
                     "INSERT INTO idempotency_keys (actor, key, request_hash, case_id, created_at) VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -410,15 +386,201 @@ impl Store {
                 .bind(&key.request_hash)
                 .bind(id)
                 .bind(at)
-                .execute(&mut *tx)
+                .execute(&mut *$tx)
                 .await?;
             }
-            record_events!(tx, id, &number, &new.item_name, &phones, std::slice::from_ref(&new.event), &new.created_by, at);
-            let mut entry = audit.clone();
+            record_events!($tx, id, &number, &new.item_name, &row.phones, std::slice::from_ref(&new.event), &new.created_by, at);
+            let mut entry = $audit.clone();
             entry.entity_id = number.clone();
-            audit_in_tx!(&mut *tx, &entry)?;
+            audit_in_tx!(&mut *$tx, &entry)?;
+            Ok::<(i64, String), sqlx::Error>((id, number))
+        }
+        .await
+    }};
+}
+
+/// The values of a new case's row that are derived from it.
+struct CaseRowValues {
+    state_json: String,
+    checklist_json: String,
+    originals_station: Option<String>,
+    originals_status: OriginalsStatus,
+    /// The applicant's phone and the proxy's, if different: both get the SMS.
+    phones: Vec<String>,
+}
+
+impl CaseRowValues {
+    fn of(new: &NewCase) -> CaseRowValues {
+        let (originals_station, originals_status) = if new.has_paper {
+            (
+                Some(new.state.intake_station.as_str().to_owned()),
+                OriginalsStatus::Held,
+            )
+        } else {
+            (None, OriginalsStatus::NoPaper)
+        };
+        let mut phones = vec![new.applicant_phone.clone()];
+        if let Some(phone) = new.proxy.as_ref().and_then(|p| p.phone.clone())
+            && !phones.contains(&phone)
+        {
+            phones.push(phone);
+        }
+        CaseRowValues {
+            state_json: serde_json::to_string(&new.state).expect("state serialises"),
+            checklist_json: serde_json::to_string(&new.checklist).expect("checklist serialises"),
+            originals_station,
+            originals_status,
+            phones,
+        }
+    }
+
+    /// The case as it reads back right after its insert.
+    fn into_stored(self, new: &NewCase, id: i64, number: String, at: DateTime<Utc>) -> StoredCase {
+        StoredCase {
+            id,
+            number,
+            item_code: new.item_code.clone(),
+            item_name: new.item_name.clone(),
+            channel: new.channel,
+            applicant_name: new.applicant_name.clone(),
+            applicant_id: new.applicant_id.clone(),
+            applicant_phone: new.applicant_phone.clone(),
+            proxy: new.proxy.clone(),
+            region_code: new.region_code.clone(),
+            state: new.state.clone(),
+            checklist: new.checklist.clone(),
+            originals_station: self.originals_station,
+            originals_status: self.originals_status,
+            originals_batch: None,
+            version: 1,
+            created_by: new.created_by.clone(),
+            created_at: at,
+            updated_at: at,
+            completed_at: None,
+        }
+    }
+}
+
+/// Group commit for intakes. Intakes that arrive while a commit is running wait here, and the
+/// first of them to get the leader's turn writes all of them in one transaction — one flush to
+/// disk for the group instead of one each. Each intake still gets its answer only after the
+/// transaction holding it has committed. A group that fails as a whole (a duplicate
+/// idempotency key from a concurrent retry, say) is written again one intake per
+/// transaction, so one bad intake fails alone.
+#[derive(Default)]
+pub(crate) struct IntakeGroup {
+    pending: std::sync::Mutex<Vec<PendingIntake>>,
+    leader: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// The most intakes one group commit writes.
+const MAX_GROUP: usize = 64;
+
+struct PendingIntake {
+    new: NewCase,
+    key: Option<IdempotencyKey>,
+    audit: AuditEntry,
+    answer: tokio::sync::oneshot::Sender<Result<IntakeOutcome>>,
+}
+
+impl Store {
+    /// Takes a case in: the row, its number, the intake event, the SMS and the audit row in
+    /// one transaction (shared with concurrent intakes: see `IntakeGroup`); with an
+    /// idempotency key, a repeat of the same request returns the first case and creates
+    /// nothing.
+    pub async fn create_case(
+        &self,
+        new: &NewCase,
+        idempotency: Option<&IdempotencyKey>,
+        audit: &AuditEntry,
+    ) -> Result<IntakeOutcome> {
+        if let Some(key) = idempotency
+            && let Some(outcome) = self.replay(key).await?
+        {
+            return Ok(outcome);
+        }
+        let (answer, mut answered) = tokio::sync::oneshot::channel();
+        self.intakes
+            .pending
+            .lock()
+            .expect("intake queue poisoned")
+            .push(PendingIntake {
+                new: new.clone(),
+                key: idempotency.cloned(),
+                audit: audit.clone(),
+                answer,
+            });
+        let lost = || StoreError::Database(sqlx::Error::WorkerCrashed);
+        tokio::select! {
+            biased;
+            outcome = &mut answered => outcome.map_err(|_| lost())?,
+            turn = self.intakes.leader.clone().lock_owned() => {
+                // An earlier leader may have written this intake while we waited.
+                if let Ok(outcome) = answered.try_recv() {
+                    return outcome;
+                }
+                let group: Vec<PendingIntake> = {
+                    let mut pending = self.intakes.pending.lock().expect("intake queue poisoned");
+                    let take = pending.len().min(MAX_GROUP);
+                    pending.drain(..take).collect()
+                };
+                // The commit runs on its own task, holding the leader's turn, so a request
+                // dropped mid-way (a client hanging up) cannot cut short the others' commit.
+                let store = self.clone();
+                tokio::spawn(async move {
+                    let _turn = turn;
+                    store.commit_group(group).await;
+                });
+                answered.await.map_err(|_| lost())?
+            }
+        }
+    }
+
+    /// Writes a group of intakes in one transaction, or one by one if that fails; answers each.
+    async fn commit_group(&self, group: Vec<PendingIntake>) {
+        if group.len() > 1 {
+            let at = now();
+            let rows: Vec<CaseRowValues> =
+                group.iter().map(|i| CaseRowValues::of(&i.new)).collect();
+            let written: std::result::Result<Vec<(i64, String)>, sqlx::Error> = on_pool!(self, pool => async {
+                let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
+                let mut written = Vec::with_capacity(group.len());
+                for (intake, row) in group.iter().zip(&rows) {
+                    written.push(insert_case!(tx, &intake.new, row, intake.key.as_ref(), &intake.audit, at)?);
+                }
+                tx.commit().await?;
+                Ok(written)
+            }.await);
+            if let Ok(written) = written {
+                for ((intake, row), (id, number)) in group.into_iter().zip(rows).zip(written) {
+                    let case = row.into_stored(&intake.new, id, number, at);
+                    let _ = intake.answer.send(Ok(IntakeOutcome::Created(case)));
+                }
+                return;
+            }
+        }
+        for intake in group {
+            let outcome = self
+                .write_case(&intake.new, intake.key.as_ref(), &intake.audit)
+                .await;
+            let _ = intake.answer.send(outcome);
+        }
+    }
+
+    /// Writes one intake in its own transaction.
+    async fn write_case(
+        &self,
+        new: &NewCase,
+        idempotency: Option<&IdempotencyKey>,
+        audit: &AuditEntry,
+    ) -> Result<IntakeOutcome> {
+        let at = now();
+        let row = CaseRowValues::of(new);
+        let written: std::result::Result<(i64, String), sqlx::Error> = on_pool!(self, pool => async {
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
+            let written = insert_case!(tx, new, &row, idempotency, audit, at)?;
             tx.commit().await?;
-            Ok((id, number))
+            Ok(written)
         }.await);
         let (id, number) = match written {
             Ok(done) => done,
@@ -434,28 +596,7 @@ impl Store {
                 ));
             }
         };
-        Ok(IntakeOutcome::Created(StoredCase {
-            id,
-            number,
-            item_code: new.item_code.clone(),
-            item_name: new.item_name.clone(),
-            channel: new.channel,
-            applicant_name: new.applicant_name.clone(),
-            applicant_id: new.applicant_id.clone(),
-            applicant_phone: new.applicant_phone.clone(),
-            proxy: new.proxy.clone(),
-            region_code: new.region_code.clone(),
-            state: new.state.clone(),
-            checklist: new.checklist.clone(),
-            originals_station,
-            originals_status,
-            originals_batch: None,
-            version: 1,
-            created_by: new.created_by.clone(),
-            created_at: at,
-            updated_at: at,
-            completed_at: None,
-        }))
+        Ok(IntakeOutcome::Created(row.into_stored(new, id, number, at)))
     }
 
     async fn replay(&self, key: &IdempotencyKey) -> Result<Option<IntakeOutcome>> {

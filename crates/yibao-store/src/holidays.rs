@@ -1,5 +1,7 @@
 //! The editable working-day calendar: public holidays and make-up workdays.
 
+use std::time::{Duration, Instant};
+
 use chrono::NaiveDate;
 use yibao_domain::calendar::{CalendarDay, WorkingCalendar};
 
@@ -28,9 +30,27 @@ impl Store {
             .collect()
     }
 
-    /// The calendar deadlines are counted on.
+    /// The calendar deadlines are counted on. Every intake and transition reads it, so it is
+    /// kept in memory: dropped when this process edits the calendar, and read again after
+    /// `CALENDAR_MAX_AGE` at the latest, for edits made by another process.
     pub async fn working_calendar(&self) -> Result<WorkingCalendar> {
-        Ok(WorkingCalendar::new(&self.calendar_days().await?))
+        let generation = {
+            let cache = self.calendar.lock().expect("calendar cache poisoned");
+            if let Some((read_at, calendar)) = &cache.calendar
+                && read_at.elapsed() < CALENDAR_MAX_AGE
+            {
+                return Ok(calendar.clone());
+            }
+            cache.generation
+        };
+        let calendar = WorkingCalendar::new(&self.calendar_days().await?);
+        let mut cache = self.calendar.lock().expect("calendar cache poisoned");
+        // An edit that committed while we read may not be in what we read: keep it only if
+        // no edit happened meanwhile.
+        if cache.generation == generation {
+            cache.calendar = Some((Instant::now(), calendar.clone()));
+        }
+        Ok(calendar)
     }
 
     /// Sets (adds or replaces) days and removes others, with one audit row, in one
@@ -68,6 +88,20 @@ impl Store {
             audit_in_tx!(&mut *tx, audit)?;
             tx.commit().await?;
         });
+        let mut cache = self.calendar.lock().expect("calendar cache poisoned");
+        cache.generation += 1;
+        cache.calendar = None;
         Ok(())
     }
+}
+
+/// How long a process trusts its copy of the calendar.
+const CALENDAR_MAX_AGE: Duration = Duration::from_secs(30);
+
+/// The in-memory copy of the calendar (see `Store::working_calendar`).
+#[derive(Default)]
+pub(crate) struct CalendarCache {
+    calendar: Option<(Instant, WorkingCalendar)>,
+    /// Counts this process's edits.
+    generation: u64,
 }

@@ -114,6 +114,10 @@ pub struct Store {
     /// SQLite allows one writer at a time: write transactions queue here, in order, instead
     /// of colliding on the database lock and backing off in SQLite's busy handler.
     pub(crate) write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Intakes waiting for their group commit.
+    pub(crate) intakes: std::sync::Arc<cases::IntakeGroup>,
+    /// The working-day calendar, read once and kept.
+    pub(crate) calendar: std::sync::Arc<std::sync::Mutex<holidays::CalendarCache>>,
 }
 
 /// A write transaction's hold on the SQLite writer slot (none on PostgreSQL); keep it alive
@@ -230,25 +234,43 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // An in-process connection cannot hang up, so no ping before each use: with sqlx's
+        // worker thread per connection the ping cost a thread round trip per query.
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         Ok(Store {
             pool: Pool::Sqlite(pool),
             write_lock: Default::default(),
+            intakes: Default::default(),
+            calendar: Default::default(),
         })
     }
 
     pub async fn connect_postgres(options: PgConnectOptions) -> Result<Store> {
+        // Ping a connection before use only when it sat idle for a while (the server may have
+        // restarted since): a ping on every checkout cost a network round trip per query.
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= Duration::from_secs(10) {
+                        sqlx::Connection::ping(connection).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await?;
         Ok(Store {
             pool: Pool::Postgres(pool),
             write_lock: Default::default(),
+            intakes: Default::default(),
+            calendar: Default::default(),
         })
     }
 

@@ -15,6 +15,7 @@ on_both_backends!(
     an_item_no_ancestor_completes_lands_at_the_county_hall,
     bad_intakes_are_refused_with_reasons_and_change_nothing,
     a_returned_case_stops_its_clock_and_comes_back_once,
+    concurrent_intakes_share_commits_and_each_key_creates_one_case,
 );
 
 const APPLICANT_ID: &str = "320902195003150012";
@@ -671,4 +672,81 @@ async fn a_failed_sms_is_retried_later_and_the_log_sender_masks_phones() {
     assert!(!log.contains("13800000001"), "{log}");
     assert!(log.contains("已受理"), "{log}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Intakes at once, so that they are written in shared group commits: first 24 with keys of
+/// their own and 8 without a key (groups that commit whole), then 8 pairs of retries sharing a
+/// key (groups that meet a duplicate key and fall back to one transaction each). Every
+/// accepted intake is there exactly once with its timeline and audit row; each pair answers
+/// with one case.
+async fn concurrent_intakes_share_commits_and_each_key_creates_one_case(app: &TestApp) {
+    let (village, _town) = network(app).await;
+    let before = app.store.count_cases().await.unwrap();
+    let wave = |keys: Vec<Option<String>>| {
+        let village = &village;
+        futures_util::future::join_all(keys.into_iter().map(|key| async move {
+            let reply = post_case(app, village, key.as_deref(), &filing()).await;
+            (key, reply)
+        }))
+    };
+    let mut replies = wave(
+        (0..32)
+            .map(|n| (n < 24).then(|| format!("own-{n}")))
+            .collect(),
+    )
+    .await;
+    replies.extend(wave((0..16).map(|n| Some(format!("pair-{}", n / 2))).collect()).await);
+    let mut numbers_by_key: std::collections::HashMap<String, Vec<String>> = Default::default();
+    let mut created = 0;
+    for (key, reply) in replies {
+        assert!(matches!(reply.status, 200 | 201), "{}", reply.text);
+        if reply.status == 201 {
+            created += 1;
+        }
+        let number = reply.body["number"].as_str().unwrap().to_owned();
+        assert_eq!(
+            reply.body["events"].as_array().unwrap().len(),
+            1,
+            "{}",
+            reply.text
+        );
+        if let Some(key) = key {
+            numbers_by_key.entry(key).or_default().push(number);
+        }
+    }
+    assert_eq!(created, 40, "24 own keys + 8 pairs + 8 without a key");
+    for (key, numbers) in &numbers_by_key {
+        assert!(
+            numbers.iter().all(|n| n == &numbers[0]),
+            "{key} answered with different cases: {numbers:?}"
+        );
+    }
+    let numbers = app.store.case_numbers().await.unwrap();
+    assert_eq!(app.store.count_cases().await.unwrap() - before, 40);
+    let distinct: std::collections::HashSet<&String> = numbers.iter().collect();
+    assert_eq!(distinct.len(), numbers.len(), "no number twice");
+    for number in numbers_by_key.values().map(|n| &n[0]) {
+        let reply = app
+            .get(&format!("/api/cases/{number}"), Some(&village))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        assert_eq!(reply.body["events"].as_array().unwrap().len(), 1);
+    }
+    let filter = yibao_store::AuditFilter {
+        actor: Some("vclerk".into()),
+        entity: Some("case".into()),
+        ..Default::default()
+    };
+    let audit = app
+        .store
+        .list_audit(&filter, yibao_store::PageRequest::new(Some(1), Some(500)))
+        .await
+        .unwrap();
+    let created_rows = audit.items.iter().filter(|r| r.action == "case.create");
+    let audited: std::collections::HashSet<&str> =
+        created_rows.map(|r| r.entity_id.as_str()).collect();
+    assert_eq!(audited.len(), 40, "one case.create row per case");
+    for number in numbers.iter().skip(before as usize) {
+        assert!(audited.contains(number.as_str()), "{number} not audited");
+    }
 }
