@@ -316,7 +316,14 @@ fn main() {
     let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "/tmp/archive-bench".into()));
     // `--reuse`: query the index a previous run left in DIR (the records are generated again
     // for the labels only; build figures are then absent).
-    let reuse = args.any(|a| a == "--reuse");
+    // `--every=K`: time and judge only every K-th labelled query (to match a peer run that
+    // could not afford the full set).
+    let rest: Vec<String> = args.collect();
+    let reuse = rest.iter().any(|a| a == "--reuse");
+    let every: usize = rest
+        .iter()
+        .find_map(|a| a.strip_prefix("--every=")?.parse().ok())
+        .unwrap_or(1);
     if !reuse {
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -405,6 +412,7 @@ fn main() {
         writeln!(qfile, "{value}").unwrap();
     }
 
+    let labelled: Vec<LabelledQuery> = labelled.into_iter().step_by(every).collect();
     // Warm-up, then timed runs.
     let run = |query: &LabelledQuery| {
         index
@@ -424,6 +432,7 @@ fn main() {
         run(query);
     }
     let mut latencies = Vec::new();
+    let mut timed: Vec<(f64, usize, &LabelledQuery)> = Vec::new();
     let cpu_before = thread_cpu_ms();
     let mut precision = 0.0;
     let mut empty = 0;
@@ -433,6 +442,7 @@ fn main() {
             let started = Instant::now();
             let page = run(query);
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+            timed.push((*latencies.last().unwrap(), page.total, query));
             if round == 0 {
                 let denominator = query.relevant_ids.len().min(10);
                 if denominator > 0 {
@@ -453,6 +463,17 @@ fn main() {
     let cpu_per_query = (thread_cpu_ms() - cpu_before) / latencies.len() as f64;
     let mean_latency = latencies.iter().sum::<f64>() / latencies.len() as f64;
     latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    timed.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap());
+    let slowest: Vec<String> = timed
+        .iter()
+        .take(8)
+        .map(|(ms, total, q)| {
+            format!(
+                "{ms:.1} ms, {total} hits: {} | type {:?} | {:?}-{:?} | scope {:?}",
+                q.text, q.record_type, q.year_from, q.year_to, q.scope
+            )
+        })
+        .collect();
     let dir_size: u64 = std::fs::read_dir(dir.join("index"))
         .unwrap()
         .map(|e| e.unwrap().metadata().unwrap().len())
@@ -470,6 +491,7 @@ fn main() {
             "index_mb": dir_size as f64 / 1e6,
             "segments": index.index().searchable_segment_ids().unwrap().len(),
             "reused_index": reuse,
+            "every_kth_query": every,
             "queries": labelled.len(),
             "query_p50_ms": percentile(&latencies, 50.0),
             "query_p99_ms": percentile(&latencies, 99.0),
@@ -478,6 +500,7 @@ fn main() {
             // waiting a loaded machine adds to the wall-clock latencies above.
             "query_cpu_mean_ms": cpu_per_query,
             "precision_at_10": precision / judged as f64,
+            "slowest": slowest,
             "judged_queries": judged,
             "queries_without_hits": empty,
         })
