@@ -52,8 +52,9 @@ if not reuse:
   built = time.perf_counter()
 
 queries = [json.loads(l) for l in open(os.path.join(d, "queries.jsonl"), encoding="utf-8")]
-# `--every K`: only every K-th labelled query (K = 7 keeps every filter combination of the
-# mix, which cycles with period 60), when the full set is too slow at 1M records.
+# `--every=K`: only every K-th labelled query, when the full set is too slow at 1M records
+# (K = 7 is coprime with the mix's period of 60, so the subset spreads over its text variants
+# and filter combinations).
 every = next((int(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--every=")), 1)
 queries = queries[::every]
 
