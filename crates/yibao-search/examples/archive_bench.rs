@@ -288,6 +288,23 @@ fn peak_rss_mb() -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// CPU time of the calling thread (user + system) in ms, from /proc (10 ms ticks: only
+/// meaningful summed over many queries).
+fn thread_cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    // Fields after the command name (which ends with ')'): utime and stime are the 12th and
+    // 13th of them.
+    let rest = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    (ticks(11) + ticks(12)) * 10.0
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
@@ -297,14 +314,31 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: i64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "/tmp/archive-bench".into()));
-    let _ = std::fs::remove_dir_all(&dir);
+    // `--reuse`: query the index a previous run left in DIR (the records are generated again
+    // for the labels only; build figures are then absent).
+    // `--every=K`: time and judge only every K-th labelled query (to match a peer run that
+    // could not afford the full set).
+    let rest: Vec<String> = args.collect();
+    let reuse = rest.iter().any(|a| a == "--reuse");
+    let every: usize = rest
+        .iter()
+        .find_map(|a| a.strip_prefix("--every=")?.parse().ok())
+        .unwrap_or(1);
+    if !reuse {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     std::fs::create_dir_all(&dir).unwrap();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut labelled = queries(&mut Rng(42));
 
     let index = ArchiveIndex::open(&dir.join("index")).unwrap();
-    let mut corpus =
-        std::io::BufWriter::new(std::fs::File::create(dir.join("corpus.jsonl")).unwrap());
+    let mut corpus: Box<dyn Write> = if reuse {
+        Box::new(std::io::sink())
+    } else {
+        Box::new(std::io::BufWriter::new(
+            std::fs::File::create(dir.join("corpus.jsonl")).unwrap(),
+        ))
+    };
     let mut generation = std::time::Duration::ZERO;
     let mut indexing = std::time::Duration::ZERO;
     let mut batch = Vec::with_capacity(10_000);
@@ -328,6 +362,11 @@ fn main() {
                 query.relevant_ids.insert(id);
             }
         }
+        generation += started.elapsed();
+        if reuse {
+            continue;
+        }
+        let started = Instant::now();
         serde_json::to_writer(
             &mut corpus,
             &CorpusRow {
@@ -352,8 +391,10 @@ fn main() {
         }
     }
     let started = Instant::now();
-    index.upsert(&batch).unwrap();
-    index.commit().unwrap();
+    if !reuse {
+        index.upsert(&batch).unwrap();
+        index.commit().unwrap();
+    }
     indexing += started.elapsed();
     corpus.flush().unwrap();
     let wall = wall.elapsed();
@@ -371,6 +412,7 @@ fn main() {
         writeln!(qfile, "{value}").unwrap();
     }
 
+    let labelled: Vec<LabelledQuery> = labelled.into_iter().step_by(every).collect();
     // Warm-up, then timed runs.
     let run = |query: &LabelledQuery| {
         index
@@ -390,6 +432,8 @@ fn main() {
         run(query);
     }
     let mut latencies = Vec::new();
+    let mut timed: Vec<(f64, usize, &LabelledQuery)> = Vec::new();
+    let cpu_before = thread_cpu_ms();
     let mut precision = 0.0;
     let mut empty = 0;
     let mut judged = 0;
@@ -398,6 +442,7 @@ fn main() {
             let started = Instant::now();
             let page = run(query);
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+            timed.push((*latencies.last().unwrap(), page.total, query));
             if round == 0 {
                 let denominator = query.relevant_ids.len().min(10);
                 if denominator > 0 {
@@ -415,7 +460,20 @@ fn main() {
             }
         }
     }
+    let cpu_per_query = (thread_cpu_ms() - cpu_before) / latencies.len() as f64;
+    let mean_latency = latencies.iter().sum::<f64>() / latencies.len() as f64;
     latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    timed.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap());
+    let slowest: Vec<String> = timed
+        .iter()
+        .take(8)
+        .map(|(ms, total, q)| {
+            format!(
+                "{ms:.1} ms, {total} hits: {} | type {:?} | {:?}-{:?} | scope {:?}",
+                q.text, q.record_type, q.year_from, q.year_to, q.scope
+            )
+        })
+        .collect();
     let dir_size: u64 = std::fs::read_dir(dir.join("index"))
         .unwrap()
         .map(|e| e.unwrap().metadata().unwrap().len())
@@ -428,13 +486,21 @@ fn main() {
             "generate_s": generation.as_secs_f64(),
             "index_calls_s": indexing.as_secs_f64(),
             "build_wall_s": wall.as_secs_f64(),
-            "build_records_per_s": build_rate,
+            "build_records_per_s": (!reuse).then_some(build_rate),
             "peak_rss_mb": peak_rss_mb(),
             "index_mb": dir_size as f64 / 1e6,
+            "segments": index.index().searchable_segment_ids().unwrap().len(),
+            "reused_index": reuse,
+            "every_kth_query": every,
             "queries": labelled.len(),
             "query_p50_ms": percentile(&latencies, 50.0),
             "query_p99_ms": percentile(&latencies, 99.0),
+            "query_mean_ms": mean_latency,
+            // The searching thread's CPU time per query: what the query costs without the
+            // waiting a loaded machine adds to the wall-clock latencies above.
+            "query_cpu_mean_ms": cpu_per_query,
             "precision_at_10": precision / judged as f64,
+            "slowest": slowest,
             "judged_queries": judged,
             "queries_without_hits": empty,
         })

@@ -14,11 +14,11 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
-    Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
@@ -26,6 +26,7 @@ use yibao_domain::id_number::mask_id_text;
 
 use crate::SearchError;
 use crate::analysis::{self, BigramTokenizer, WordTokenizer};
+use crate::at_least::AtLeastQuery;
 
 /// One archive record as the index needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,7 +201,9 @@ fn schema() -> (Schema, Fields) {
         let options = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(tokenizer)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                // No positions: nothing here runs phrase queries, and positions were a third
+                // of the postings written for every record.
+                .set_index_option(IndexRecordOption::WithFreqs),
         );
         if stored {
             options.set_stored()
@@ -214,7 +217,9 @@ fn schema() -> (Schema, Fields) {
         person: builder.add_text_field("person", STORED),
         scope: builder.add_text_field("scope", STRING),
         record_type: builder.add_text_field("record_type", STRING | STORED),
-        year: builder.add_i64_field("year", INDEXED | STORED),
+        // A fast field: the year window is checked per candidate from the column instead of
+        // unioning the postings of every year in the range on each query.
+        year: builder.add_i64_field("year", STORED | FAST),
         station: builder.add_text_field("station", STRING | STORED),
         title: builder.add_text_field("title", text("words", true)),
         title_bigrams: builder.add_text_field("title_bigrams", text("bigrams", false)),
@@ -232,7 +237,19 @@ impl ArchiveIndex {
         let (schema, fields) = schema();
         let directory = tantivy::directory::MmapDirectory::open(dir)
             .map_err(|e| SearchError::Directory(format!("{}：{e}", dir.display())))?;
-        let index = Index::open_or_create(directory, schema)?;
+        let index = match Index::open_or_create(directory.clone(), schema.clone()) {
+            Ok(index) => index,
+            // Built by a version with another schema. The index is derived from the database,
+            // so it is recreated empty; its owners see the count differ and refill it. The old
+            // writer lock is taken first so an index another process is using is left alone.
+            Err(tantivy::TantivyError::SchemaError(_)) => {
+                let old = Index::open(directory.clone())?;
+                drop(old.writer_with_num_threads::<TantivyDocument>(1, 15_000_000)?);
+                drop(old);
+                Index::create(directory, schema, tantivy::IndexSettings::default())?
+            }
+            Err(error) => return Err(error.into()),
+        };
         ArchiveIndex::with_index(index, fields)
     }
 
@@ -245,7 +262,13 @@ impl ArchiveIndex {
     fn with_index(index: Index, fields: Fields) -> Result<ArchiveIndex, SearchError> {
         index.tokenizers().register("words", WordTokenizer::new());
         index.tokenizers().register("bigrams", BigramTokenizer);
-        let writer = index.writer(100_000_000)?;
+        // One indexing thread per core (tantivy's default), 128 MB of arena each: fewer,
+        // larger segments to merge while a rebuild runs.
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(4);
+        let writer = index.writer_with_num_threads(threads, threads * 128_000_000)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -321,127 +344,133 @@ impl ArchiveIndex {
         self.reader.searcher().num_docs()
     }
 
-    fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
+    /// The text part of a search: bigrams (title or text) that must match, weighted by the
+    /// information they carry, and words that only add to the score. The search adds its
+    /// filters to it, so they are checked on each candidate before the text terms are.
+    fn text_query(&self, text: &str) -> Option<AtLeastQuery> {
         let f = &self.fields;
         let text = text.trim();
         if text.is_empty() {
             return None;
         }
         if looks_like_id_number(text) {
-            return Some(Box::new(TermQuery::new(
+            let exact: Box<dyn Query> = Box::new(TermQuery::new(
                 Term::from_field_text(f.id_number, &text.to_ascii_uppercase()),
                 IndexRecordOption::Basic,
-            )));
-        }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut push = |field: Field, term: &str, boost: f32| {
-            let query = TermQuery::new(
-                Term::from_field_text(field, term),
-                IndexRecordOption::WithFreqs,
-            );
-            clauses.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(query), boost)),
             ));
-        };
-        let words = analysis::words(text);
-        let bigrams = analysis::bigrams(text);
-        for word in &words {
-            push(f.title, word, 2.0);
-            push(f.text_words, word, 1.0);
+            return Some(AtLeastQuery::new(vec![(1.0, vec![exact])], Vec::new(), 1.0));
         }
-        for bigram in &bigrams {
-            push(f.title_bigrams, bigram, 1.0);
-            push(f.text, bigram, 0.5);
-        }
-        // Every bigram must match somewhere (title or text) once the query has three or more:
-        // that keeps a query precise without turning it into an exact phrase.
-        let should = BooleanQuery::new(clauses);
-        if bigrams.len() < 3 {
-            return Some(Box::new(should));
-        }
-        let required = bigrams.len() * 2 / 3;
-        let mut musts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(should))];
-        let coverage: Vec<Box<dyn Query>> = bigrams
-            .iter()
-            .map(|bigram| {
-                let either: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(f.text, bigram),
-                            IndexRecordOption::Basic,
-                        )) as Box<dyn Query>,
-                    ),
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(f.title_bigrams, bigram),
-                            IndexRecordOption::Basic,
-                        )),
-                    ),
-                ]));
-                either
-            })
-            .collect();
-        musts.push((
-            Occur::Must,
+        let scored = |field: Field, term: &str, boost: f32| -> Box<dyn Query> {
             Box::new(BoostQuery::new(
-                Box::new(BooleanQuery::with_minimum_required_clauses(
-                    coverage.into_iter().map(|q| (Occur::Should, q)).collect(),
-                    required,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, term),
+                    IndexRecordOption::WithFreqs,
                 )),
-                0.0,
-            )),
-        ));
-        Some(Box::new(BooleanQuery::new(musts)))
+                boost,
+            ))
+        };
+        let mut words: Vec<Box<dyn Query>> = Vec::new();
+        for word in analysis::words(text) {
+            words.push(scored(f.title, &word, 2.0));
+            words.push(scored(f.text_words, &word, 1.0));
+        }
+        let bigrams = analysis::bigrams(text);
+        if bigrams.len() < 3 {
+            // Short queries: any word or bigram, anywhere.
+            let groups = words
+                .into_iter()
+                .chain(bigrams.iter().flat_map(|bigram| {
+                    [
+                        scored(f.title_bigrams, bigram, 1.0),
+                        scored(f.text, bigram, 0.5),
+                    ]
+                }))
+                .map(|clause| (1.0, vec![clause]))
+                .collect();
+            return Some(AtLeastQuery::new(groups, Vec::new(), 1.0));
+        }
+        // Once the query has three or more bigrams, bigrams carrying two thirds of its
+        // information (IDF) must match somewhere (title or text). That keeps a query precise
+        // without turning it into an exact phrase: a misspelt or unsegmented query still finds
+        // its record, bigrams found nowhere (typos, words across a word boundary) are left
+        // out, and the common bigrams every record of a type has (门诊, 慢特, 认定) cannot
+        // match on their own. The words only add to the score of what the bigrams matched.
+        let searcher = self.reader.searcher();
+        let documents = searcher.num_docs() as f32;
+        let mut groups = Vec::new();
+        for bigram in &bigrams {
+            let frequency = [f.title_bigrams, f.text]
+                .into_iter()
+                .map(|field| {
+                    searcher
+                        .doc_freq(&Term::from_field_text(field, bigram))
+                        .unwrap_or(0)
+                })
+                .max()
+                .unwrap_or(0) as f32;
+            if frequency == 0.0 {
+                continue;
+            }
+            let information = (1.0 + (documents - frequency + 0.5) / (frequency + 0.5)).ln();
+            groups.push((
+                information,
+                vec![
+                    scored(f.title_bigrams, bigram, 1.0),
+                    scored(f.text, bigram, 0.5),
+                ],
+            ));
+        }
+        let total: f32 = groups.iter().map(|(weight, _)| weight).sum();
+        Some(AtLeastQuery::new(groups, words, total * 2.0 / 3.0))
     }
 
     /// Runs a search; an empty text lists the filtered records (newest year first is not
     /// guaranteed; order is by relevance, then index order).
     pub fn search(&self, query: &ArchiveQuery) -> Result<ArchivePage, SearchError> {
         let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let text_query = self.text_query(&query.text);
-        if let Some(q) = &text_query {
-            clauses.push((Occur::Must, q.box_clone()));
-        } else {
-            clauses.push((Occur::Must, Box::new(tantivy::query::AllQuery)));
-        }
         let term = |field: Field, value: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
                 Term::from_field_text(field, value),
                 IndexRecordOption::Basic,
             ))
         };
+        let mut filters: Vec<Box<dyn Query>> = Vec::new();
         if let Some(kind) = query.record_type.as_deref().filter(|s| !s.is_empty()) {
-            clauses.push((Occur::Must, filter(term(f.record_type, kind))));
+            filters.push(term(f.record_type, kind));
         }
         if let Some(station) = query.station.as_deref().filter(|s| !s.is_empty()) {
-            clauses.push((Occur::Must, filter(term(f.station, station))));
+            filters.push(term(f.station, station));
         }
         if let Some(scope) = query.scope.as_deref() {
-            clauses.push((Occur::Must, filter(term(f.scope, scope))));
+            filters.push(term(f.scope, scope));
         }
         if query.year_from.is_some() || query.year_to.is_some() {
             let bound = |year: Option<i32>| match year {
                 Some(year) => Bound::Included(Term::from_field_i64(f.year, i64::from(year))),
                 None => Bound::Unbounded,
             };
-            clauses.push((
-                Occur::Must,
-                filter(Box::new(RangeQuery::new(
-                    bound(query.year_from),
-                    bound(query.year_to),
-                ))),
-            ));
+            filters.push(Box::new(RangeQuery::new(
+                bound(query.year_from),
+                bound(query.year_to),
+            )));
         }
-        let full = BooleanQuery::new(clauses);
+        let text_query = self.text_query(&query.text);
+        let full: Box<dyn Query> = match &text_query {
+            // The filters go inside the text query, which checks them on each candidate
+            // before the text terms.
+            Some(text) => Box::new(text.clone().filtered_by(filters)),
+            None => Box::new(BooleanQuery::new(
+                std::iter::once(Box::new(AllQuery) as Box<dyn Query>)
+                    .chain(filters)
+                    .map(|q| (Occur::Must, filter(q)))
+                    .collect(),
+            )),
+        };
         let per_page = query.per_page.clamp(1, 100);
         let page = query.page.max(1);
         let searcher = self.reader.searcher();
         let (hits, total) = searcher.search(
-            &full,
+            full.as_ref(),
             &(
                 TopDocs::with_limit(per_page)
                     .and_offset((page - 1) * per_page)
@@ -450,7 +479,7 @@ impl ArchiveIndex {
             ),
         )?;
         let snippets = match &text_query {
-            Some(q) => Some(SnippetGenerator::create(&searcher, q.as_ref(), f.text)?),
+            Some(q) => Some(SnippetGenerator::create(&searcher, q, f.text)?),
             None => None,
         };
         let mut out = Vec::with_capacity(hits.len());
@@ -635,6 +664,25 @@ mod tests {
     }
 
     #[test]
+    fn a_text_search_honours_every_filter() {
+        let index = index();
+        let mut q = query("王秀英");
+        assert_eq!(index.search(&q).unwrap().total, 3);
+        q.scope = Some("370211".to_owned());
+        assert_eq!(index.search(&q).unwrap().total, 2);
+        q.year_from = Some(2020);
+        let page = index.search(&q).unwrap();
+        assert_eq!(page.hits.iter().map(|h| h.id).collect::<Vec<_>>(), [1]);
+        let mut q = query("王秀英住院费用");
+        assert_eq!(index.search(&q).unwrap().hits[0].id, 1);
+        q.record_type = Some("门诊慢特病".to_owned());
+        assert_eq!(index.search(&q).unwrap().total, 0);
+        q.record_type = Some("零星报销".to_owned());
+        q.year_to = Some(2020);
+        assert_eq!(index.search(&q).unwrap().total, 0);
+    }
+
+    #[test]
     fn an_update_replaces_the_record_and_pages_split_the_results() {
         let index = index();
         let mut changed = record(
@@ -655,6 +703,37 @@ mod tests {
         assert_eq!(index.search(&q).unwrap().hits.len(), 2);
         q.page = 2;
         assert_eq!(index.search(&q).unwrap().hits.len(), 1);
+    }
+
+    #[test]
+    fn an_index_left_by_an_older_schema_is_recreated_empty() {
+        let dir = std::env::temp_dir().join(format!("yibao-archive-schema-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut builder = Schema::builder();
+        let title = builder.add_text_field("title", STRING | STORED);
+        let old = Index::create_in_dir(&dir, builder.build()).unwrap();
+        let mut writer: IndexWriter = old.writer_with_num_threads(1, 15_000_000).unwrap();
+        writer.add_document(doc!(title => "旧档案")).unwrap();
+        writer.commit().unwrap();
+        drop(writer);
+        drop(old);
+        let index = ArchiveIndex::open(&dir).unwrap();
+        assert_eq!(index.num_docs(), 0);
+        index
+            .upsert(&[record(
+                1,
+                "370211001001",
+                "参保登记",
+                2020,
+                "参保登记表",
+                "新参保",
+            )])
+            .unwrap();
+        index.commit().unwrap();
+        assert_eq!(index.search(&query("参保登记")).unwrap().total, 1);
+        drop(index);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

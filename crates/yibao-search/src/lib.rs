@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod archive;
 pub mod archive_file;
+mod at_least;
 pub mod eval;
 pub mod kb;
 pub mod qa;

@@ -230,6 +230,11 @@ pub struct QaConfig {
     pub half_evidence: f32,
     /// Below this confidence the Q&A refuses.
     pub threshold: f32,
+    /// The Q&A also refuses when no more than this share of the question's own topic words
+    /// (as written, before synonyms) is known to the knowledge base or the synonym table:
+    /// a question mostly about things the knowledge base never mentions is out of scope
+    /// however well its remaining words (材料, 申请, 在哪) match.
+    pub max_unknown_known_share: f32,
     /// Apply the synonym table.
     pub synonyms: bool,
 }
@@ -243,6 +248,7 @@ impl Default for QaConfig {
             word_weight: 0.3,
             half_evidence: 4.0,
             threshold: 0.45,
+            max_unknown_known_share: 0.5,
             synonyms: true,
         }
     }
@@ -283,6 +289,9 @@ pub struct Ranked {
     pub matched: f32,
     /// Share of the question's IDF mass found in the candidate.
     pub coverage: f32,
+    /// Share of the question's own topic words known to the knowledge base (see
+    /// [`QaEngine::known_share`]); 1 for rankers without a scope check.
+    pub known_share: f32,
 }
 
 /// Something that ranks knowledge-base entries for a question (the Q&A and its baseline).
@@ -313,6 +322,11 @@ pub struct QaEngine {
     candidate_terms: HashMap<String, (HashSet<String>, HashSet<String>)>,
     word_df: HashMap<String, usize>,
     bigram_df: HashMap<String, usize>,
+    /// Bigrams of the knowledge base and of the synonym table's wording: the vocabulary a
+    /// question within scope is written in.
+    known_bigrams: HashSet<String>,
+    /// Words of the knowledge base and of the synonym table's wording.
+    known_words: HashSet<String>,
 }
 
 fn candidate_key(entry: &Entry) -> String {
@@ -428,10 +442,20 @@ impl QaEngine {
                 *bigram_df.entry(bigram.clone()).or_default() += 1;
             }
         }
+        let synonyms = Synonyms::bundled();
+        let mut known_bigrams: HashSet<String> = bigram_df.keys().cloned().collect();
+        let mut known_words: HashSet<String> = word_df.keys().cloned().collect();
+        for phrase in synonyms.vocabulary() {
+            known_bigrams.extend(analysis::bigrams(&phrase));
+            known_words.extend(analysis::words(&phrase));
+            known_words.insert(phrase);
+        }
         Ok(QaEngine {
             kb,
             config,
-            synonyms: Synonyms::bundled(),
+            synonyms,
+            known_bigrams,
+            known_words,
             reader,
             fields,
             candidate_of,
@@ -462,6 +486,48 @@ impl QaEngine {
             analysis::fold(question)
         };
         cut_question(&text)
+    }
+
+    /// The topic words of a question as the resident wrote it (no synonyms; dictionary cut
+    /// without guessing new words; fillers and single characters dropped), each with whether
+    /// the knowledge base or the synonym table knows it: the word or one of its parts is in
+    /// their vocabulary, or every bigram of it occurs there.
+    pub fn scope_words(&self, question: &str) -> Vec<(String, bool)> {
+        let fillers: HashSet<&str> = FILLERS.iter().copied().collect();
+        let jieba = analysis::jieba();
+        let folded = analysis::fold(question);
+        let mut out: Vec<(String, bool)> = Vec::new();
+        for token in jieba.cut(&folded, false) {
+            let word = token.word.trim();
+            if fillers.contains(word)
+                || word
+                    .chars()
+                    .filter(|&c| analysis::is_han_or_alnum(c))
+                    .count()
+                    < 2
+                || out.iter().any(|(w, _)| w == word)
+            {
+                continue;
+            }
+            let known = analysis::words_with(&jieba, word)
+                .iter()
+                .any(|part| part.chars().count() >= 2 && self.known_words.contains(part))
+                || analysis::bigrams(word)
+                    .iter()
+                    .all(|bigram| self.known_bigrams.contains(bigram));
+            out.push((word.to_owned(), known));
+        }
+        out
+    }
+
+    /// Share of the question's own topic words that the knowledge base or the synonym table
+    /// knows (1 when it has none).
+    pub fn known_share(&self, question: &str) -> f32 {
+        let words = self.scope_words(question);
+        if words.is_empty() {
+            return 1.0;
+        }
+        words.iter().filter(|(_, known)| *known).count() as f32 / words.len() as f32
     }
 
     /// (matched IDF mass, coverage share) of a candidate for a cut question.
@@ -577,6 +643,7 @@ impl Ranker for QaEngine {
                 best.push((key.clone(), number, score));
             }
         }
+        let known_share = self.known_share(question);
         best.into_iter()
             .take(limit)
             .map(|(key, entry, bm25)| {
@@ -587,6 +654,7 @@ impl Ranker for QaEngine {
                     confidence: matched / (matched + self.config.half_evidence),
                     matched,
                     coverage,
+                    known_share,
                 }
             })
             .collect()
@@ -594,6 +662,7 @@ impl Ranker for QaEngine {
 
     fn accepts(&self, best: &Ranked) -> bool {
         best.confidence >= self.config.threshold
+            && best.known_share > self.config.max_unknown_known_share
     }
 
     fn entries(&self) -> &[Entry] {
@@ -675,6 +744,7 @@ impl Ranker for Baseline {
                     confidence: score,
                     matched: score,
                     coverage: 1.0,
+                    known_share: 1.0,
                 });
             }
             if ranked.len() == limit {
@@ -736,6 +806,16 @@ mod tests {
         assert!(!reply.answered, "{reply:?}");
         assert!(reply.answers[0].text.contains(HOTLINE));
         assert!(reply.answers[0].sources.is_empty());
+    }
+
+    #[test]
+    fn a_question_mostly_about_things_the_knowledge_base_never_mentions_is_refused() {
+        let engine = engine();
+        let words = engine.scope_words("摩托车驾照考试要准备啥材料");
+        assert!(words.contains(&("摩托车".to_owned(), false)), "{words:?}");
+        assert!(words.contains(&("材料".to_owned(), true)), "{words:?}");
+        assert!(!engine.ask("摩托车驾照考试要准备啥材料").answered);
+        assert_eq!(engine.known_share("异地就医备案要带啥材料"), 1.0);
     }
 
     #[test]

@@ -44,6 +44,13 @@ impl Synonyms {
         Ok(Synonyms { rules })
     }
 
+    /// The everyday phrases and policy terms of the table (the wording it knows).
+    pub fn vocabulary(&self) -> impl Iterator<Item = String> + '_ {
+        self.rules
+            .iter()
+            .flat_map(|(phrase, term)| [phrase.iter().collect::<String>(), term.clone()])
+    }
+
     pub fn len(&self) -> usize {
         self.rules.len()
     }
