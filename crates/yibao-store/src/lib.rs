@@ -51,7 +51,9 @@ pub use handoffs::{
     batch_number,
 };
 pub use kb::StoredKbEntry;
-pub use outbox::{DeliveryReport, MAX_ATTEMPTS, OutboxClaim, OutboxMessage, backoff};
+pub use outbox::{
+    DeliveryReport, LEASE_SECONDS, MAX_ATTEMPTS, OutboxMessage, SendOutcome, backoff,
+};
 pub use ratings::{Rating, StationRating};
 pub use regions::{PopulationRow, Region, RegionFilter, RegionRow, RegionSummary};
 pub use stations::{Station, StationFilter, StationSort, StationStatus};

@@ -1,11 +1,13 @@
 //! The notification outbox: SMS rows written in the same transaction as the status change
 //! they announce, delivered later by a worker.
 //!
-//! A worker claims one row at a time inside a transaction and keeps it locked while it
-//! sends: on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several server processes share the
-//! queue and never send the same row twice; on SQLite one worker runs per database file. A
-//! failed send is retried with exponential backoff; after `MAX_ATTEMPTS` the row is given
-//! up and kept with its last error.
+//! A worker claims a batch of due rows in one short transaction by pushing their retry time
+//! past a lease (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several server processes
+//! share the queue and never claim the same row together), sends them outside any
+//! transaction, and records the outcomes in a second short transaction. A worker that dies
+//! in between leaves its rows to be claimed again when the lease runs out (delivery is at
+//! least once). A failed send is retried with exponential backoff; after `MAX_ATTEMPTS` the
+//! row is given up and kept with its last error.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -46,107 +48,98 @@ pub fn backoff(attempts: i32) -> Duration {
 const COLUMNS: &str =
     "id, case_id, phone, body, attempts, created_at, sent_at, sent_by, last_error";
 
-/// A claimed message: its row stays locked (PostgreSQL) until `finish` records the outcome.
-pub struct OutboxClaim {
-    transaction: ClaimTransaction,
-    pub message: OutboxMessage,
-}
+/// How long a claimed message is reserved for the worker that claimed it. A worker that dies
+/// between claim and record leaves its messages to be claimed again after this.
+pub const LEASE_SECONDS: i64 = 60;
 
-enum ClaimTransaction {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+/// The outcome of one send, to be recorded.
+pub struct SendOutcome<'a> {
+    pub message: &'a OutboxMessage,
+    pub result: std::result::Result<(), String>,
 }
 
 const MARK_SENT: &str = "UPDATE notification_outbox SET sent_at = $1, sent_by = $2, attempts = attempts + 1, \
-     last_error = NULL WHERE id = $3";
+     last_error = NULL WHERE id = $3 AND sent_at IS NULL";
 const MARK_FAILED: &str = "UPDATE notification_outbox SET attempts = attempts + 1, next_attempt_at = $1, \
-     last_error = $2 WHERE id = $3";
+     last_error = $2 WHERE id = $3 AND sent_at IS NULL";
 
-impl OutboxClaim {
-    /// Records the send's outcome and releases the row: sent, or failed with a retry time.
-    pub async fn finish(
-        self,
+impl Store {
+    /// Claims up to `limit` due messages, oldest first, by moving their retry time past the
+    /// lease, in one short transaction (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so
+    /// concurrent workers take different rows). The sends then happen outside any
+    /// transaction: a slow gateway never holds the database's write lock.
+    pub async fn claim_outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>> {
+        let at = now();
+        let leased_until = at + Duration::seconds(LEASE_SECONDS);
+        let skip_locked = match self.pool {
+            Pool::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+            Pool::Sqlite(_) => "",
+        };
+        let messages = on_pool!(self, pool => {
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
+            let messages = sqlx::query_as::<_, OutboxMessage>(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM notification_outbox WHERE sent_at IS NULL AND attempts < $1 \
+                 AND next_attempt_at <= $2 ORDER BY id LIMIT $3{skip_locked}"
+            )))
+            .bind(MAX_ATTEMPTS)
+            .bind(at)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await?;
+            for message in &messages {
+                sqlx::query("UPDATE notification_outbox SET next_attempt_at = $1 WHERE id = $2")
+                    .bind(leased_until)
+                    .bind(message.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            messages
+        });
+        Ok(messages)
+    }
+
+    /// Records sends in one transaction: sent (by `worker`), or failed with its error and a
+    /// retry time after the backoff.
+    pub async fn record_outbox(
+        &self,
         worker: &str,
-        outcome: std::result::Result<(), String>,
-    ) -> Result<bool> {
-        let id = self.message.id;
-        let attempts = self.message.attempts;
-        let ok = outcome.is_ok();
-        macro_rules! finish_on {
-            ($tx:expr) => {{
-                let mut tx = $tx;
-                match &outcome {
+        outcomes: &[SendOutcome<'_>],
+    ) -> Result<DeliveryReport> {
+        let at = now();
+        let mut report = DeliveryReport::default();
+        on_pool!(self, pool => {
+            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
+            for outcome in outcomes {
+                match &outcome.result {
                     Ok(()) => {
                         sqlx::query(MARK_SENT)
-                            .bind(now())
+                            .bind(at)
                             .bind(worker)
-                            .bind(id)
+                            .bind(outcome.message.id)
                             .execute(&mut *tx)
                             .await?;
+                        report.sent += 1;
                     }
                     Err(error) => {
                         sqlx::query(MARK_FAILED)
-                            .bind(now() + backoff(attempts))
+                            .bind(at + backoff(outcome.message.attempts))
                             .bind(error.chars().take(500).collect::<String>())
-                            .bind(id)
+                            .bind(outcome.message.id)
                             .execute(&mut *tx)
                             .await?;
+                        report.failed += 1;
                     }
                 }
-                tx.commit().await?;
-            }};
-        }
-        match self.transaction {
-            ClaimTransaction::Sqlite(tx) => finish_on!(tx),
-            ClaimTransaction::Postgres(tx) => finish_on!(tx),
-        }
-        Ok(ok)
-    }
-}
-
-impl Store {
-    /// Claims the oldest due message, if any, inside a transaction that holds it until the
-    /// claim is finished; on PostgreSQL other workers skip the locked row.
-    pub async fn claim_outbox(&self) -> Result<Option<OutboxClaim>> {
-        let at = now();
-        Ok(match &self.pool {
-            Pool::Postgres(pool) => {
-                let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
-                let message = sqlx::query_as::<_, OutboxMessage>(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM notification_outbox WHERE sent_at IS NULL AND attempts < $1 \
-                     AND next_attempt_at <= $2 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
-                )))
-                .bind(MAX_ATTEMPTS)
-                .bind(at)
-                .fetch_optional(&mut *tx)
-                .await?;
-                message.map(|message| OutboxClaim {
-                    transaction: ClaimTransaction::Postgres(tx),
-                    message,
-                })
             }
-            Pool::Sqlite(pool) => {
-                // BEGIN IMMEDIATE would be ideal; one worker per SQLite file makes a plain
-                // transaction enough.
-                let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
-                let message = sqlx::query_as::<_, OutboxMessage>(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM notification_outbox WHERE sent_at IS NULL AND attempts < $1 \
-                     AND next_attempt_at <= $2 ORDER BY id LIMIT 1"
-                )))
-                .bind(MAX_ATTEMPTS)
-                .bind(at)
-                .fetch_optional(&mut *tx)
-                .await?;
-                message.map(|message| OutboxClaim {
-                    transaction: ClaimTransaction::Sqlite(tx),
-                    message,
-                })
-            }
-        })
+            tx.commit().await?;
+        });
+        Ok(report)
     }
 
-    /// Delivers up to `limit` due messages through `send`, one transaction per message.
-    /// `worker` is recorded on each sent row.
+    /// Delivers up to `limit` due messages through `send`: claimed in batches, sent one by
+    /// one outside any transaction, each batch's outcomes recorded together. `worker` is
+    /// recorded on each sent row.
     pub async fn deliver_outbox<F>(
         &self,
         worker: &str,
@@ -156,17 +149,23 @@ impl Store {
     where
         F: AsyncFnMut(&OutboxMessage) -> std::result::Result<(), String>,
     {
+        const BATCH: u32 = 32;
         let mut report = DeliveryReport::default();
-        for _ in 0..limit {
-            let Some(claim) = self.claim_outbox().await? else {
+        while report.sent + report.failed < limit {
+            let claimed = self
+                .claim_outbox(BATCH.min(limit - report.sent - report.failed))
+                .await?;
+            if claimed.is_empty() {
                 break;
-            };
-            let outcome = send(&claim.message).await;
-            if claim.finish(worker, outcome).await? {
-                report.sent += 1;
-            } else {
-                report.failed += 1;
             }
+            let mut outcomes = Vec::with_capacity(claimed.len());
+            for message in &claimed {
+                let result = send(message).await;
+                outcomes.push(SendOutcome { message, result });
+            }
+            let done = self.record_outbox(worker, &outcomes).await?;
+            report.sent += done.sent;
+            report.failed += done.failed;
         }
         Ok(report)
     }

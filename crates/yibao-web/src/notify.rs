@@ -2,16 +2,17 @@
 //! default, for offline installations and tests), an HTTP sender for a real SMS gateway, and
 //! the background worker that drains the outbox.
 //!
-//! The worker claims one message per transaction (`Store::deliver_outbox`), so with several
-//! server processes on PostgreSQL each message goes out once; a failed send is retried with
-//! backoff by the store.
+//! The worker claims a batch of due messages under a lease (`Store::claim_outbox`), sends
+//! them outside any transaction and records the outcomes together, so with several server
+//! processes on PostgreSQL they share the queue; a failed send is retried with backoff by the
+//! store.
 
 use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use yibao_store::{OutboxMessage, Store};
+use yibao_store::{OutboxMessage, SendOutcome, Store};
 
 /// Something that can deliver one SMS.
 pub trait Notifier: Send + Sync {
@@ -124,9 +125,9 @@ impl Notifier for HttpNotifier {
     }
 }
 
-/// Drains the outbox until `shutdown` resolves: up to 100 messages a round, a short pause
-/// when nothing was due. Shutdown is checked between messages only, so a message is never
-/// abandoned between being sent and being marked sent.
+/// Drains the outbox until `shutdown` resolves: batches of up to 50 messages, a short pause
+/// when nothing was due. Shutdown is checked between batches only, so a message is never
+/// abandoned between being sent and being recorded as sent.
 pub async fn run_outbox_worker<N: Notifier>(
     store: Store,
     notifier: N,
@@ -136,21 +137,20 @@ pub async fn run_outbox_worker<N: Notifier>(
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let mut idle = true;
-        for _ in 0..100 {
-            match store.claim_outbox().await {
-                Ok(Some(claim)) => {
-                    idle = false;
-                    let outcome = notifier.send(&claim.message).await;
-                    if let Err(error) = claim.finish(&worker, outcome).await {
-                        tracing::warn!(%error, "outbox delivery could not be recorded");
-                    }
+        match store.claim_outbox(50).await {
+            Ok(claimed) if !claimed.is_empty() => {
+                idle = false;
+                let mut outcomes = Vec::with_capacity(claimed.len());
+                for message in &claimed {
+                    let result = notifier.send(message).await;
+                    outcomes.push(SendOutcome { message, result });
                 }
-                Ok(None) => break,
-                Err(error) => {
-                    tracing::warn!(%error, "outbox claim failed");
-                    break;
+                if let Err(error) = store.record_outbox(&worker, &outcomes).await {
+                    tracing::warn!(%error, "outbox delivery could not be recorded");
                 }
             }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "outbox claim failed"),
         }
         let pause = if idle {
             Duration::from_secs(1)
