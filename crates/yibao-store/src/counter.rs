@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::BeginWrite;
 use crate::audit::audit_in_tx;
-use crate::{AuditEntry, Result, Store, StoreError, on_pool};
+use crate::{AuditEntry, Pool, Result, Store, StoreError, on_pool};
 
 /// A business category of a station (ticket prefix `A`, name 参保登记…).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -659,6 +659,55 @@ impl Store {
             .await
         })?;
         Ok(rows)
+    }
+
+    /// How many tickets of one category wait at a station on a local day.
+    pub async fn count_waiting(&self, station: &str, day: &str, category: &str) -> Result<i64> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM counter_tickets WHERE station_code = $1 AND status = 'waiting' AND day = $2 \
+                 AND category = $3",
+            )
+            .bind(station)
+            .bind(day)
+            .bind(category)
+            .fetch_one(pool)
+            .await
+        })?)
+    }
+
+    /// The mean handling time in seconds (from serving, or from the call if serving was not
+    /// marked, to the end) of a station's latest `limit` finished calls since `since`, of one
+    /// category or of all; `None` when there are none. Computed in the database, so no rows
+    /// travel for it.
+    pub async fn mean_handling_seconds(
+        &self,
+        station: &str,
+        since: DateTime<Utc>,
+        category: Option<&str>,
+        limit: i64,
+    ) -> Result<Option<f64>> {
+        let seconds = match self.pool {
+            Pool::Sqlite(_) => {
+                "(julianday(ended_at) - julianday(COALESCE(serving_at, called_at))) * 86400.0"
+            }
+            Pool::Postgres(_) => {
+                "EXTRACT(EPOCH FROM (ended_at - COALESCE(serving_at, called_at)))::float8"
+            }
+        };
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, Option<f64>>(sqlx::AssertSqlSafe(format!(
+                "SELECT AVG(CASE WHEN s < 0 THEN 0.0 ELSE s END) FROM (SELECT {seconds} AS s FROM counter_calls \
+                 WHERE station_code = $1 AND outcome = 'finished' AND ended_at >= $2 \
+                 AND ($3 IS NULL OR category = $3) ORDER BY ended_at DESC LIMIT $4) recent"
+            )))
+            .bind(station)
+            .bind(since)
+            .bind(category)
+            .bind(limit)
+            .fetch_one(pool)
+            .await
+        })?)
     }
 
     /// Tickets of a station on one day, for the clerk's and the statistics pages.

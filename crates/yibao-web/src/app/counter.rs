@@ -398,10 +398,9 @@ pub async fn issue(
         pregnancy: request.pregnancy,
     };
     let green = ticket::green_reason(&settings().green, &claim, ticket::service_day(now));
-    let waiting = store
-        .waiting_tickets(station.code.as_str(), &day_of(yibao_store::now()))
-        .await?;
-    let waiting_ahead = waiting.iter().filter(|t| t.category == prefix).count() as u32;
+    let waiting_ahead = store
+        .count_waiting(station.code.as_str(), &day_of(now), &prefix)
+        .await? as u32;
     let estimate = estimate_wait(store, &station, &prefix, waiting_ahead, now).await?;
     let new = NewTicket {
         station_code: station.code.to_string(),
@@ -455,29 +454,24 @@ fn handling_seconds(call: &CallRecord) -> Option<f64> {
     Some((ended - started).num_milliseconds().max(0) as f64 / 1000.0)
 }
 
+/// The mean handling time to estimate waits with: the category's finished calls of the
+/// last two hours, else the station's of the last twelve, else a default.
 async fn mean_handling_seconds(
     store: &Store,
     station: &str,
     prefix: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<f64, ApiError> {
-    let recent = store
-        .recent_finished_calls(station, now - Duration::hours(12), 200)
-        .await?;
-    fn mean<'a>(calls: impl Iterator<Item = &'a CallRecord>) -> Option<f64> {
-        let values: Vec<f64> = calls.filter_map(handling_seconds).collect();
-        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    if let Some(prefix) = prefix
+        && let Some(mean) = store
+            .mean_handling_seconds(station, now - Duration::hours(2), Some(prefix), 200)
+            .await?
+    {
+        return Ok(mean);
     }
-    let two_hours = now - Duration::hours(2);
-    let of_category = prefix.and_then(|prefix| {
-        mean(
-            recent
-                .iter()
-                .filter(|c| c.category == prefix && c.ended_at.is_some_and(|at| at >= two_hours)),
-        )
-    });
-    Ok(of_category
-        .or_else(|| mean(recent.iter()))
+    Ok(store
+        .mean_handling_seconds(station, now - Duration::hours(12), None, 200)
+        .await?
         .unwrap_or(DEFAULT_HANDLING_SECONDS))
 }
 

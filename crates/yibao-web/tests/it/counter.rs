@@ -190,6 +190,27 @@ async fn a_ticket_goes_from_the_kiosk_to_a_window_and_the_board_announces_it(app
     assert_eq!(call(app, windows[0]).await["number"], "B001");
     assert_eq!(act(app, windows[0], "finish", json!({})).await.status, 200);
     assert!(call(app, windows[0]).await.is_null(), "nobody left for A/B");
+    // The wait estimate's mean handling time is computed in the database, on both backends:
+    // A001 and B001 were finished a moment after their call; C001 is still at its window.
+    let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    for category in [Some("A"), Some("B"), None] {
+        let mean = app
+            .store
+            .mean_handling_seconds(STATION, hour_ago, category, 200)
+            .await
+            .unwrap();
+        assert!(
+            mean.is_some_and(|s| (0.0..60.0).contains(&s)),
+            "{category:?}: {mean:?}"
+        );
+    }
+    let unfinished = app
+        .store
+        .mean_handling_seconds(STATION, hour_ago, Some("C"), 200);
+    assert_eq!(unfinished.await.unwrap(), None);
+    let later = chrono::Utc::now() + chrono::Duration::minutes(1);
+    let none_since = app.store.mean_handling_seconds(STATION, later, None, 200);
+    assert_eq!(none_since.await.unwrap(), None);
 
     let audit = app
         .get(
