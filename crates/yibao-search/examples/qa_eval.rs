@@ -2,21 +2,11 @@
 //! [tune|holdout|all]` prints our figures, the baseline's and our misses.
 
 use yibao_domain::Catalog;
-use yibao_search::eval::{evaluate, read_cases};
+use yibao_search::eval::{cases_from_args, evaluate};
 use yibao_search::{Baseline, KnowledgeBase, QaConfig, QaEngine};
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let path = args
-        .next()
-        .unwrap_or_else(|| "bench/qa/devset.jsonl".to_owned());
-    let split = args.next().unwrap_or_else(|| "tune".to_owned());
-    let text = std::fs::read_to_string(&path).expect("read the set");
-    let cases: Vec<_> = read_cases(&text)
-        .expect("valid set")
-        .into_iter()
-        .filter(|c| split == "all" || c.split.as_deref() == Some(split.as_str()))
-        .collect();
+    let cases = cases_from_args();
     let kb = KnowledgeBase::default_for(&Catalog::jiangsu_2022());
     let engine = QaEngine::new(kb.clone(), QaConfig::default()).expect("index");
     let ours = evaluate(&engine, &cases);

@@ -2,25 +2,16 @@
 //! the confidence on the tuning half): `label correct bm25 matched coverage question`.
 
 use yibao_domain::Catalog;
-use yibao_search::eval::read_cases;
+use yibao_search::eval::cases_from_args;
 use yibao_search::{KnowledgeBase, QaConfig, QaEngine, Ranker};
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let path = args
-        .next()
-        .unwrap_or_else(|| "bench/qa/devset.jsonl".to_owned());
-    let split = args.next().unwrap_or_else(|| "tune".to_owned());
-    let text = std::fs::read_to_string(&path).expect("read the set");
     let engine = QaEngine::new(
         KnowledgeBase::default_for(&Catalog::jiangsu_2022()),
         QaConfig::default(),
     )
     .expect("index");
-    for case in read_cases(&text).expect("valid set") {
-        if case.split.as_deref() != Some(split.as_str()) {
-            continue;
-        }
+    for case in cases_from_args() {
         let ranked = engine.rank(&case.question, 2);
         let Some(best) = ranked.first() else {
             println!(

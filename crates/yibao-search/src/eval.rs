@@ -31,6 +31,23 @@ pub fn read_cases(text: &str) -> Result<Vec<Case>, SearchError> {
         .collect()
 }
 
+/// For the calibration examples: reads the set named by the first command-line argument
+/// (default `bench/qa/devset.jsonl`) and keeps the split named by the second (`tune`,
+/// `holdout` or `all`; default `tune`).
+pub fn cases_from_args() -> Vec<Case> {
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
+        .unwrap_or_else(|| "bench/qa/devset.jsonl".to_owned());
+    let split = args.next().unwrap_or_else(|| "tune".to_owned());
+    let text = std::fs::read_to_string(&path).expect("read the set");
+    read_cases(&text)
+        .expect("valid set")
+        .into_iter()
+        .filter(|c| split == "all" || c.split.as_deref() == Some(split.as_str()))
+        .collect()
+}
+
 /// Figures of one run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Report {
