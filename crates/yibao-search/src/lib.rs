@@ -14,7 +14,9 @@ pub mod qa;
 pub mod synonyms;
 
 pub use kb::{Entry, KnowledgeBase};
-pub use qa::{Answer, Baseline, QaConfig, QaEngine, Ranker, Reply, Source};
+pub use qa::{
+    Answer, Baseline, QaConfig, QaEngine, REFUSAL, REFUSAL_LOGGED, Ranker, Reply, Source,
+};
 pub use synonyms::Synonyms;
 
 /// Errors of the search crate; messages are Chinese and shown to users as they are.

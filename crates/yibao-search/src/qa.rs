@@ -27,7 +27,11 @@ use crate::synonyms::Synonyms;
 pub const HOTLINE: &str = "12393";
 
 /// What is said instead of guessing.
-pub const REFUSAL: &str = "抱歉，这个问题我还不能准确回答。您可以拨打医保服务热线 12393，或到就近的医保服务站点找工作人员咨询；您的问题已记录，我们会尽快补充。";
+pub const REFUSAL: &str = "抱歉，这个问题我还不能准确回答。您可以拨打医保服务热线 12393，或到就近的医保服务站点找工作人员咨询。";
+
+/// Added to the refusal where the question was actually logged for the editors (the web
+/// service; not the offline CLI).
+pub const REFUSAL_LOGGED: &str = "您的问题已记录，我们会尽快补充。";
 
 /// Words that carry no topic: greetings, pronouns, particles, generic verbs. Removed from the
 /// question before matching and before confidence is measured.

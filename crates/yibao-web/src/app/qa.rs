@@ -75,13 +75,16 @@ pub async fn ask(state: &AppState, question: &str, channel: &str) -> Result<AskO
         ));
     }
     let engine = state.qa.engine(state).await?;
-    let reply = engine.ask(question);
+    let mut reply = engine.ask(question);
     if !reply.answered {
         let confidence = reply.answers.first().map(|a| a.score).unwrap_or(0.0);
         state
             .store
             .log_unanswered(question, f64::from(confidence), channel)
             .await?;
+        if let Some(refusal) = reply.answers.first_mut() {
+            refusal.text.push_str(yibao_search::REFUSAL_LOGGED);
+        }
     }
     let entries = &engine.knowledge_base().entries;
     let item_codes = reply

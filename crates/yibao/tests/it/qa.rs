@@ -41,11 +41,11 @@ fn an_out_of_scope_question_is_refused_with_the_hotline() {
     assert!(output.status.success(), "{stderr}");
     let reply: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(reply["answered"], false);
+    let refusal = reply["answers"][0]["text"].as_str().unwrap();
+    // The CLI logs nothing, so it must not say the question was recorded.
     assert!(
-        reply["answers"][0]["text"]
-            .as_str()
-            .unwrap()
-            .contains("12393")
+        refusal.contains("12393") && !refusal.contains("已记录"),
+        "{refusal}"
     );
     assert_eq!(reply["answers"][0]["sources"], serde_json::json!([]));
 
