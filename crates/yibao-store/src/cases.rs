@@ -326,74 +326,175 @@ macro_rules! record_events {
     }};
 }
 
-/// Writes one case in an open transaction: the row, its number, the idempotency key, the
-/// intake event with its SMS rows and the audit row. Evaluates to `Result<(id, number),
-/// sqlx::Error>`.
-macro_rules! insert_case {
-    ($tx:ident, $new:expr, $row:expr, $key:expr, $audit:expr, $at:expr) => {{
-        let new: &NewCase = $new;
-        let row: &CaseRowValues = $row;
-        let key: Option<&IdempotencyKey> = $key;
+/// `($1, $2, …), (…), …`: placeholders for `rows` rows of `columns` values each.
+fn value_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let values: Vec<String> = (1..=columns)
+                .map(|column| format!("${}", row * columns + column))
+                .collect();
+            format!("({})", values.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes a group of cases in an open transaction with one statement per table (not one per
+/// case): the rows, their numbers, the idempotency keys, the intake events, the SMS rows and
+/// the audit rows. Evaluates to `Result<Vec<(id, number)>, sqlx::Error>` in the group's order.
+/// One intake to write: the case, its idempotency key, its audit row.
+type Intake<'a> = (&'a NewCase, Option<&'a IdempotencyKey>, &'a AuditEntry);
+
+macro_rules! insert_cases {
+    ($tx:ident, $group:expr, $rows:expr, $at:expr) => {{
+        let group: &[Intake<'_>] = $group;
+        let rows: &[CaseRowValues] = $rows;
         let at: DateTime<Utc> = $at;
-        let proxy = new.proxy.as_ref();
         async {
-            let id: i64 = sqlx::query_scalar(
+            let provisional: Vec<String> = group.iter().map(|_| provisional_number()).collect();
+            let sql = format!(
                 "INSERT INTO cases (number, item_code, item_name, channel, applicant_name, applicant_id, applicant_phone, \
                  proxy_name, proxy_id, proxy_phone, proxy_relation, proxy_authorisation, region_code, intake_station, \
                  completing_station, current_station, status, deadline, state, checklist, originals_station, \
-                 originals_status, version, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-                 $21, $22, 1, $23, $24, $24) RETURNING id",
-            )
-            .bind(provisional_number())
-            .bind(&new.item_code)
-            .bind(&new.item_name)
-            .bind(new.channel.as_str())
-            .bind(&new.applicant_name)
-            .bind(new.applicant_id.expose())
-            .bind(&new.applicant_phone)
-            .bind(proxy.map(|p| p.name.clone()))
-            .bind(proxy.map(|p| p.id_number.expose().to_owned()))
-            .bind(proxy.and_then(|p| p.phone.clone()))
-            .bind(proxy.map(|p| p.relation.as_str()))
-            .bind(proxy.map(|p| p.authorisation.clone()))
-            .bind(new.region_code.as_str())
-            .bind(new.state.intake_station.as_str())
-            .bind(new.state.completing_station.as_str())
-            .bind(new.state.current_station.as_str())
-            .bind(new.state.status.as_str())
-            .bind(new.state.deadline)
-            .bind(&row.state_json)
-            .bind(&row.checklist_json)
-            .bind(&row.originals_station)
-            .bind(row.originals_status.as_str())
-            .bind(&new.created_by)
-            .bind(at)
-            .fetch_one(&mut *$tx)
-            .await?;
-            let number = case_number(at, id);
-            sqlx::query("UPDATE cases SET number = $1 WHERE id = $2")
-                .bind(&number)
-                .bind(id)
-                .execute(&mut *$tx)
-                .await?;
-            if let Some(key) = key {
-                sqlx::query(
-                    "INSERT INTO idempotency_keys (actor, key, request_hash, case_id, created_at) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&key.actor)
-                .bind(&key.key)
-                .bind(&key.request_hash)
-                .bind(id)
-                .bind(at)
-                .execute(&mut *$tx)
-                .await?;
+                 originals_status, version, created_by, created_at, updated_at) VALUES {} RETURNING id, number",
+                value_rows(group.len(), 26)
+            );
+            let mut insert = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
+            for ((intake, row), number) in group.iter().zip(rows).zip(&provisional) {
+                let new = intake.0;
+                let proxy = new.proxy.as_ref();
+                insert = insert
+                    .bind(number)
+                    .bind(&new.item_code)
+                    .bind(&new.item_name)
+                    .bind(new.channel.as_str())
+                    .bind(&new.applicant_name)
+                    .bind(new.applicant_id.expose())
+                    .bind(&new.applicant_phone)
+                    .bind(proxy.map(|p| p.name.clone()))
+                    .bind(proxy.map(|p| p.id_number.expose().to_owned()))
+                    .bind(proxy.and_then(|p| p.phone.clone()))
+                    .bind(proxy.map(|p| p.relation.as_str()))
+                    .bind(proxy.map(|p| p.authorisation.clone()))
+                    .bind(new.region_code.as_str())
+                    .bind(new.state.intake_station.as_str())
+                    .bind(new.state.completing_station.as_str())
+                    .bind(new.state.current_station.as_str())
+                    .bind(new.state.status.as_str())
+                    .bind(new.state.deadline)
+                    .bind(&row.state_json)
+                    .bind(&row.checklist_json)
+                    .bind(&row.originals_station)
+                    .bind(row.originals_status.as_str())
+                    .bind(1i64)
+                    .bind(&new.created_by)
+                    .bind(at)
+                    .bind(at);
             }
-            record_events!($tx, id, &number, &new.item_name, &row.phones, std::slice::from_ref(&new.event), &new.created_by, at);
-            let mut entry = $audit.clone();
-            entry.entity_id = number.clone();
-            audit_in_tx!(&mut *$tx, &entry)?;
-            Ok::<(i64, String), sqlx::Error>((id, number))
+            // RETURNING order is not promised: match the rows back by their placeholder number.
+            let returned: std::collections::HashMap<String, i64> = insert
+                .fetch_all(&mut *$tx)
+                .await?
+                .into_iter()
+                .map(|(id, number)| (number, id))
+                .collect();
+            let ids: Vec<i64> = provisional
+                .iter()
+                .map(|number| returned.get(number).copied().ok_or(sqlx::Error::RowNotFound))
+                .collect::<std::result::Result<_, _>>()?;
+            let numbers: Vec<String> = ids.iter().map(|id| case_number(at, *id)).collect();
+
+            let whens: Vec<String> = (0..ids.len())
+                .map(|i| format!("WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
+                .collect();
+            let sql = format!(
+                "UPDATE cases SET number = CASE id {} END WHERE id IN ({})",
+                whens.join(" "),
+                (0..ids.len()).map(|i| format!("${}", 2 * ids.len() + i + 1)).collect::<Vec<_>>().join(", ")
+            );
+            let mut update = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (id, number) in ids.iter().zip(&numbers) {
+                update = update.bind(*id).bind(number);
+            }
+            for id in &ids {
+                update = update.bind(*id);
+            }
+            update.execute(&mut *$tx).await?;
+
+            let keyed: Vec<(&IdempotencyKey, i64)> = group
+                .iter()
+                .zip(&ids)
+                .filter_map(|(intake, id)| intake.1.map(|key| (key, *id)))
+                .collect();
+            if !keyed.is_empty() {
+                let sql = format!(
+                    "INSERT INTO idempotency_keys (actor, key, request_hash, case_id, created_at) VALUES {}",
+                    value_rows(keyed.len(), 5)
+                );
+                let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (key, id) in keyed {
+                    insert = insert.bind(&key.actor).bind(&key.key).bind(&key.request_hash).bind(id).bind(at);
+                }
+                insert.execute(&mut *$tx).await?;
+            }
+
+            let sql = format!(
+                "INSERT INTO case_events (case_id, at, actor, station_code, kind, description, detail) VALUES {}",
+                value_rows(group.len(), 7)
+            );
+            let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (intake, id) in group.iter().zip(&ids) {
+                let event = &intake.0.event;
+                insert = insert
+                    .bind(*id)
+                    .bind(at)
+                    .bind(&intake.0.created_by)
+                    .bind(event.station().as_str())
+                    .bind(event.kind())
+                    .bind(event.describe())
+                    .bind(serde_json::to_string(event).expect("events serialise"));
+            }
+            insert.execute(&mut *$tx).await?;
+
+            let mut messages: Vec<(i64, &str, String)> = Vec::new();
+            for (((intake, row), id), number) in group.iter().zip(rows).zip(&ids).zip(&numbers) {
+                if let Some(body) = intake.0.event.sms(number, &intake.0.item_name) {
+                    for phone in &row.phones {
+                        messages.push((*id, phone.as_str(), body.clone()));
+                    }
+                }
+            }
+            if !messages.is_empty() {
+                let sql = format!(
+                    "INSERT INTO notification_outbox (case_id, phone, body, created_at, attempts, next_attempt_at) VALUES {}",
+                    value_rows(messages.len(), 6)
+                );
+                let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (id, phone, body) in &messages {
+                    insert = insert.bind(*id).bind(*phone).bind(body).bind(at).bind(0i32).bind(at);
+                }
+                insert.execute(&mut *$tx).await?;
+            }
+
+            let sql = format!(
+                "INSERT INTO audit_log (at, actor, action, entity, entity_id, region_code, detail, ip) VALUES {}",
+                value_rows(group.len(), 8)
+            );
+            let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (intake, number) in group.iter().zip(&numbers) {
+                let entry = intake.2;
+                insert = insert
+                    .bind(at)
+                    .bind(&entry.actor)
+                    .bind(&entry.action)
+                    .bind(&entry.entity)
+                    .bind(number)
+                    .bind(&entry.region_code)
+                    .bind(entry.detail.to_string())
+                    .bind(&entry.ip);
+            }
+            insert.execute(&mut *$tx).await?;
+            Ok::<Vec<(i64, String)>, sqlx::Error>(ids.into_iter().zip(numbers).collect())
         }
         .await
     }};
@@ -542,12 +643,13 @@ impl Store {
             let at = now();
             let rows: Vec<CaseRowValues> =
                 group.iter().map(|i| CaseRowValues::of(&i.new)).collect();
+            let intakes: Vec<Intake<'_>> = group
+                .iter()
+                .map(|i| (&i.new, i.key.as_ref(), &i.audit))
+                .collect();
             let written: std::result::Result<Vec<(i64, String)>, sqlx::Error> = on_pool!(self, pool => async {
                 let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
-                let mut written = Vec::with_capacity(group.len());
-                for (intake, row) in group.iter().zip(&rows) {
-                    written.push(insert_case!(tx, &intake.new, row, intake.key.as_ref(), &intake.audit, at)?);
-                }
+                let written = insert_cases!(tx, &intakes, &rows, at)?;
                 tx.commit().await?;
                 Ok(written)
             }.await);
@@ -578,9 +680,9 @@ impl Store {
         let row = CaseRowValues::of(new);
         let written: std::result::Result<(i64, String), sqlx::Error> = on_pool!(self, pool => async {
             let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
-            let written = insert_case!(tx, new, &row, idempotency, audit, at)?;
+            let written = insert_cases!(tx, &[(new, idempotency, audit)], std::slice::from_ref(&row), at)?;
             tx.commit().await?;
-            Ok(written)
+            Ok(written.into_iter().next().expect("one case written"))
         }.await);
         let (id, number) = match written {
             Ok(done) => done,

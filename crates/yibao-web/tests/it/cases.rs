@@ -725,6 +725,12 @@ async fn concurrent_intakes_share_commits_and_each_key_creates_one_case(app: &Te
     assert_eq!(app.store.count_cases().await.unwrap() - before, 40);
     let distinct: std::collections::HashSet<&String> = numbers.iter().collect();
     assert_eq!(distinct.len(), numbers.len(), "no number twice");
+    let (pending, sent) = app.store.outbox_counts().await.unwrap();
+    assert_eq!(
+        pending + sent,
+        80,
+        "an SMS to the applicant and the proxy per case"
+    );
     for number in numbers_by_key.values().map(|n| &n[0]) {
         let reply = app
             .get(&format!("/api/cases/{number}"), Some(&village))
