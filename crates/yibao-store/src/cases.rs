@@ -959,6 +959,61 @@ impl Store {
 
     /// The intake station and its ancestors up to the root, each with its status and how it
     /// handles `item_code` (`None` when it does not), intake station first.
+    /// What an intake routes on: the item, the chain of stations up from `station_code` with
+    /// how each handles the item, and the county hall of the intake station's county — from
+    /// memory when this process read
+    /// them less than `REFERENCE_MAX_AGE` ago and changed no item, station or delegation since.
+    pub async fn intake_reference(
+        &self,
+        station_code: &str,
+        item_code: &str,
+    ) -> Result<IntakeReference> {
+        let key = (station_code.to_owned(), item_code.to_owned());
+        let generation = {
+            let entries = self
+                .reference
+                .entries
+                .lock()
+                .expect("reference cache poisoned");
+            if let Some((read_at, reference)) = entries.routes.get(&key)
+                && read_at.elapsed() < REFERENCE_MAX_AGE
+            {
+                return Ok(reference.clone());
+            }
+            entries.generation
+        };
+        let item = self.get_item(item_code).await?;
+        let chain = self.station_chain(station_code, item_code).await?;
+        let county = chain.first().and_then(|intake| {
+            intake
+                .region_code
+                .ancestor_at(yibao_domain::RegionLevel::County)
+        });
+        let county_hall = match county {
+            Some(county) => self.county_hall(county.as_str()).await?,
+            None => None,
+        };
+        let reference = IntakeReference {
+            item,
+            chain,
+            county_hall,
+        };
+        let mut entries = self
+            .reference
+            .entries
+            .lock()
+            .expect("reference cache poisoned");
+        if entries.generation == generation {
+            if entries.routes.len() >= REFERENCE_MAX_ENTRIES {
+                entries.routes.clear();
+            }
+            entries
+                .routes
+                .insert(key, (std::time::Instant::now(), reference.clone()));
+        }
+        Ok(reference)
+    }
+
     pub async fn station_chain(
         &self,
         station_code: &str,
@@ -1023,6 +1078,41 @@ impl Store {
         Ok(on_pool!(self, pool => {
             sqlx::query_scalar::<_, String>("SELECT number FROM cases ORDER BY id").fetch_all(pool).await
         })?)
+    }
+}
+
+/// What an intake routes on (see `Store::intake_reference`).
+#[derive(Debug, Clone)]
+pub struct IntakeReference {
+    pub item: Option<crate::StoredItem>,
+    pub chain: Vec<ChainStation>,
+    pub county_hall: Option<String>,
+}
+
+/// How long a process trusts its copy of routing data: edits made by this process drop it at
+/// once; edits by another process (a CLI import next to a running server) show after this.
+const REFERENCE_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(5);
+const REFERENCE_MAX_ENTRIES: usize = 10_000;
+
+/// The in-memory copy of routing data.
+#[derive(Default)]
+pub(crate) struct ReferenceCache {
+    entries: std::sync::Mutex<ReferenceEntries>,
+}
+
+#[derive(Default)]
+struct ReferenceEntries {
+    /// Counts this process's changes to items, stations and delegations.
+    generation: u64,
+    routes: std::collections::HashMap<(String, String), (std::time::Instant, IntakeReference)>,
+}
+
+impl ReferenceCache {
+    /// Called after a committed change to items, stations or delegations.
+    pub(crate) fn changed(&self) {
+        let mut entries = self.entries.lock().expect("reference cache poisoned");
+        entries.generation += 1;
+        entries.routes.clear();
     }
 }
 

@@ -110,6 +110,7 @@ impl Store {
                 .detail(serde_json::json!({ "items": items.len(), "changed": changed, "note": note }));
             audit_in_tx!(&mut *tx, &audit)?;
             tx.commit().await?;
+            self.reference.changed();
         });
         Ok(changed)
     }
@@ -184,6 +185,7 @@ impl Store {
             sqlx::query(INSERT_HISTORY).bind(&item.code).bind(note).execute(&mut *tx).await.map(|done| done.rows_affected())?;
             audit_in_tx!(&mut *tx, audit)?;
             tx.commit().await?;
+            self.reference.changed();
         });
         self.get_item(&item.code).await?.ok_or(StoreError::NotFound)
     }

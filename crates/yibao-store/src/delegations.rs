@@ -133,6 +133,7 @@ impl Store {
             }
             audit_in_tx!(&mut *tx, audit)?;
             tx.commit().await?;
+            self.reference.changed();
         });
         Ok(())
     }

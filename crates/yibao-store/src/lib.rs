@@ -37,8 +37,8 @@ pub use archives::{
 };
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use cases::{
-    CaseEventRecord, CaseFilter, CaseSummary, ChainStation, IdempotencyKey, IntakeOutcome, NewCase,
-    OriginalsStatus, StoredCase, case_number,
+    CaseEventRecord, CaseFilter, CaseSummary, ChainStation, IdempotencyKey, IntakeOutcome,
+    IntakeReference, NewCase, OriginalsStatus, StoredCase, case_number,
 };
 pub use catalog::{ItemHistoryEntry, StoredItem};
 pub use counter::{
@@ -120,6 +120,8 @@ pub struct Store {
     pub(crate) intakes: std::sync::Arc<cases::IntakeGroup>,
     /// The working-day calendar, read once and kept.
     pub(crate) calendar: std::sync::Arc<std::sync::Mutex<holidays::CalendarCache>>,
+    /// Items, station chains and county halls as intakes route them, kept briefly.
+    pub(crate) reference: std::sync::Arc<cases::ReferenceCache>,
 }
 
 /// A write transaction's hold on the SQLite writer slot (none on PostgreSQL); keep it alive
@@ -248,6 +250,7 @@ impl Store {
             write_lock: Default::default(),
             intakes: Default::default(),
             calendar: Default::default(),
+            reference: Default::default(),
         })
     }
 
@@ -273,6 +276,7 @@ impl Store {
             write_lock: Default::default(),
             intakes: Default::default(),
             calendar: Default::default(),
+            reference: Default::default(),
         })
     }
 

@@ -297,6 +297,7 @@ impl Store {
                 .map_err(|e| StoreError::from_write(e, &format!("站点编码 {}", record.code)))?;
             audit_in_tx!(&mut *tx, audit)?;
             tx.commit().await?;
+            self.reference.changed();
         });
         self.get_station(record.code.as_str())
             .await?
@@ -318,6 +319,7 @@ impl Store {
             }
             audit_in_tx!(&mut *tx, audit)?;
             tx.commit().await?;
+            self.reference.changed();
         });
         Ok(records.len() as u64)
     }
@@ -359,6 +361,7 @@ impl Store {
             }
             audit_in_tx!(&mut *tx, audit)?;
             tx.commit().await?;
+            self.reference.changed();
         });
         self.get_station(record.code.as_str())
             .await?
@@ -393,6 +396,7 @@ impl Store {
             sqlx::query("DELETE FROM delegations WHERE station_code = $1").bind(code).execute(&mut *tx).await.map(|done| done.rows_affected())?;
             audit_in_tx!(&mut *tx, audit)?;
             tx.commit().await?;
+            self.reference.changed();
         });
         self.get_station(code).await?.ok_or(StoreError::NotFound)
     }

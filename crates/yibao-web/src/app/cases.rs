@@ -13,7 +13,7 @@ use yibao_domain::case::{
     self, CaseAction, CaseEvent, CaseState, CaseStatus, IntakeChannel, IntakeRequest, MaterialForm,
     Proxy, ProxyRelation, Refusal, RouteStop,
 };
-use yibao_domain::{HandlingMode, IdNumber, RegionLevel, StationCode};
+use yibao_domain::{HandlingMode, IdNumber, StationCode};
 use yibao_store::{
     AuditEntry, CaseEventRecord, CaseFilter, CaseSummary, IdempotencyKey, IntakeOutcome, NewCase,
     Page, PageRequest, Store, StoredCase,
@@ -196,9 +196,11 @@ pub async fn intake(
             "您的账号未归属任何站点，不能受理业务件",
         ));
     }
-    let item = store
-        .get_item(input.item_code.trim())
-        .await?
+    let reference = store
+        .intake_reference(&station_code, input.item_code.trim())
+        .await?;
+    let item = reference
+        .item
         .ok_or_else(|| {
             field_error(
                 "item_code",
@@ -207,7 +209,7 @@ pub async fn intake(
         })?
         .item;
     let checked = case::check_intake(&item, &request).map_err(refused)?;
-    let chain = store.station_chain(&station_code, &item.code).await?;
+    let chain = reference.chain;
     let Some(intake_station) = chain.first() else {
         return Err(field_error(
             "station_code",
@@ -235,14 +237,10 @@ pub async fn intake(
             })
         })
         .collect::<Result<Vec<_>, yibao_domain::ParseError>>()?;
-    let county_hall = match intake_station.region_code.ancestor_at(RegionLevel::County) {
-        Some(county) => store
-            .county_hall(county.as_str())
-            .await?
-            .map(|code| StationCode::parse(&code))
-            .transpose()?,
-        None => None,
-    };
+    let county_hall = reference
+        .county_hall
+        .map(|code| StationCode::parse(&code))
+        .transpose()?;
     let route = case::route_case(&item.name, &stops, county_hall.as_ref()).map_err(refused)?;
     let calendar = store.working_calendar().await?;
     let intake_code = stops[0].code.clone();

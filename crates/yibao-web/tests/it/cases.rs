@@ -367,6 +367,21 @@ async fn an_item_no_ancestor_completes_lands_at_the_county_hall(app: &TestApp) {
     assert_eq!(accepted.body["status"], "accepted");
     // 10 working days from today.
     assert_eq!(accepted.body["deadline_label"], "剩余 10 个工作日");
+
+    // Routing data is kept in memory between intakes; a delegation change must reach the
+    // very next one: once the town completes JS-20, it lands there.
+    let reply = app
+        .send(
+            Method::PUT,
+            "/api/stations/SZ-ST/delegations/JS-20",
+            Some(&app.admin_token),
+            &json!({ "mode": "complete", "override_reason": "区医保局批准试点" }),
+        )
+        .await;
+    assert_eq!(reply.status, 204, "{}", reply.text);
+    let rerouted = post_case(app, &village, None, &claim).await;
+    assert_eq!(rerouted.status, 201, "{}", rerouted.text);
+    assert_eq!(rerouted.body["completing_station"], "SZ-ST");
 }
 
 async fn bad_intakes_are_refused_with_reasons_and_change_nothing(app: &TestApp) {
