@@ -1,16 +1,11 @@
 //! Prints, for every question of a set, its label, whether ours ranks it right, the
 //! confidence, the known share and the unknown words (for calibrating the scope check).
 
-use yibao_domain::Catalog;
-use yibao_search::eval::cases_from_args;
-use yibao_search::{KnowledgeBase, QaConfig, QaEngine, Ranker};
+use yibao_search::Ranker;
+use yibao_search::eval::{bundled_engine, cases_from_args};
 
 fn main() {
-    let engine = QaEngine::new(
-        KnowledgeBase::default_for(&Catalog::jiangsu_2022()),
-        QaConfig::default(),
-    )
-    .expect("index");
+    let engine = bundled_engine();
     for case in cases_from_args() {
         let ranked = engine.rank(&case.question, 1);
         let (right, confidence) = match ranked.first() {

@@ -31,6 +31,16 @@ pub fn read_cases(text: &str) -> Result<Vec<Case>, SearchError> {
         .collect()
 }
 
+/// For the calibration examples: the engine over the default knowledge base of the bundled
+/// Jiangsu 2022 catalog.
+pub fn bundled_engine() -> crate::QaEngine {
+    crate::QaEngine::new(
+        crate::KnowledgeBase::default_for(&yibao_domain::Catalog::jiangsu_2022()),
+        crate::QaConfig::default(),
+    )
+    .expect("the bundled knowledge base indexes")
+}
+
 /// For the calibration examples: reads the set named by the first command-line argument
 /// (default `bench/qa/devset.jsonl`) and keeps the split named by the second (`tune`,
 /// `holdout` or `all`; default `tune`).
