@@ -16,6 +16,7 @@ use yibao_domain::{HandlingMode, IdNumber, RegionCode, StationLevel};
 
 use crate::BeginWrite;
 use crate::audit::audit_in_tx;
+use crate::memo::Lookup;
 use crate::{AuditEntry, Page, PageRequest, Result, Store, StoreError, now, on_pool, prefix_end};
 
 /// Where a case's paper originals are (chain of custody).
@@ -969,18 +970,9 @@ impl Store {
         item_code: &str,
     ) -> Result<IntakeReference> {
         let key = (station_code.to_owned(), item_code.to_owned());
-        let generation = {
-            let entries = self
-                .reference
-                .entries
-                .lock()
-                .expect("reference cache poisoned");
-            if let Some((read_at, reference)) = entries.routes.get(&key)
-                && read_at.elapsed() < REFERENCE_MAX_AGE
-            {
-                return Ok(reference.clone());
-            }
-            entries.generation
+        let generation = match self.reference.lookup(&key) {
+            Lookup::Hit(reference) => return Ok(reference),
+            Lookup::Miss(generation) => generation,
         };
         let item = self.get_item(item_code).await?;
         let chain = self.station_chain(station_code, item_code).await?;
@@ -998,19 +990,7 @@ impl Store {
             chain,
             county_hall,
         };
-        let mut entries = self
-            .reference
-            .entries
-            .lock()
-            .expect("reference cache poisoned");
-        if entries.generation == generation {
-            if entries.routes.len() >= REFERENCE_MAX_ENTRIES {
-                entries.routes.clear();
-            }
-            entries
-                .routes
-                .insert(key, (std::time::Instant::now(), reference.clone()));
-        }
+        self.reference.keep(key, reference.clone(), generation);
         Ok(reference)
     }
 
@@ -1091,30 +1071,8 @@ pub struct IntakeReference {
 
 /// How long a process trusts its copy of routing data: edits made by this process drop it at
 /// once; edits by another process (a CLI import next to a running server) show after this.
-const REFERENCE_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(5);
-const REFERENCE_MAX_ENTRIES: usize = 10_000;
-
-/// The in-memory copy of routing data.
-#[derive(Default)]
-pub(crate) struct ReferenceCache {
-    entries: std::sync::Mutex<ReferenceEntries>,
-}
-
-#[derive(Default)]
-struct ReferenceEntries {
-    /// Counts this process's changes to items, stations and delegations.
-    generation: u64,
-    routes: std::collections::HashMap<(String, String), (std::time::Instant, IntakeReference)>,
-}
-
-impl ReferenceCache {
-    /// Called after a committed change to items, stations or delegations.
-    pub(crate) fn changed(&self) {
-        let mut entries = self.entries.lock().expect("reference cache poisoned");
-        entries.generation += 1;
-        entries.routes.clear();
-    }
-}
+pub(crate) const REFERENCE_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(5);
+pub(crate) const REFERENCE_MAX_ENTRIES: usize = 10_000;
 
 /// A station on the way up from an intake station.
 #[derive(Debug, Clone)]

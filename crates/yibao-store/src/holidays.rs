@@ -1,12 +1,13 @@
 //! The editable working-day calendar: public holidays and make-up workdays.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use yibao_domain::calendar::{CalendarDay, WorkingCalendar};
 
 use crate::BeginWrite;
 use crate::audit::audit_in_tx;
+use crate::memo::Lookup;
 use crate::{AuditEntry, Result, Store, StoreError, now, on_pool};
 
 impl Store {
@@ -34,22 +35,12 @@ impl Store {
     /// kept in memory: dropped when this process edits the calendar, and read again after
     /// `CALENDAR_MAX_AGE` at the latest, for edits made by another process.
     pub async fn working_calendar(&self) -> Result<WorkingCalendar> {
-        let generation = {
-            let cache = self.calendar.lock().expect("calendar cache poisoned");
-            if let Some((read_at, calendar)) = &cache.calendar
-                && read_at.elapsed() < CALENDAR_MAX_AGE
-            {
-                return Ok(calendar.clone());
-            }
-            cache.generation
+        let generation = match self.calendar.lookup(&()) {
+            Lookup::Hit(calendar) => return Ok(calendar),
+            Lookup::Miss(generation) => generation,
         };
         let calendar = WorkingCalendar::new(&self.calendar_days().await?);
-        let mut cache = self.calendar.lock().expect("calendar cache poisoned");
-        // An edit that committed while we read may not be in what we read: keep it only if
-        // no edit happened meanwhile.
-        if cache.generation == generation {
-            cache.calendar = Some((Instant::now(), calendar.clone()));
-        }
+        self.calendar.keep((), calendar.clone(), generation);
         Ok(calendar)
     }
 
@@ -88,20 +79,10 @@ impl Store {
             audit_in_tx!(&mut *tx, audit)?;
             tx.commit().await?;
         });
-        let mut cache = self.calendar.lock().expect("calendar cache poisoned");
-        cache.generation += 1;
-        cache.calendar = None;
+        self.calendar.changed();
         Ok(())
     }
 }
 
 /// How long a process trusts its copy of the calendar.
-const CALENDAR_MAX_AGE: Duration = Duration::from_secs(30);
-
-/// The in-memory copy of the calendar (see `Store::working_calendar`).
-#[derive(Default)]
-pub(crate) struct CalendarCache {
-    calendar: Option<(Instant, WorkingCalendar)>,
-    /// Counts this process's edits.
-    generation: u64,
-}
+pub(crate) const CALENDAR_MAX_AGE: Duration = Duration::from_secs(30);

@@ -25,6 +25,7 @@ mod delegations;
 mod handoffs;
 mod holidays;
 mod kb;
+mod memo;
 mod outbox;
 mod ratings;
 mod regions;
@@ -119,9 +120,9 @@ pub struct Store {
     /// Intakes waiting for their group commit.
     pub(crate) intakes: std::sync::Arc<cases::IntakeGroup>,
     /// The working-day calendar, read once and kept.
-    pub(crate) calendar: std::sync::Arc<std::sync::Mutex<holidays::CalendarCache>>,
+    pub(crate) calendar: std::sync::Arc<memo::Memo<(), yibao_domain::calendar::WorkingCalendar>>,
     /// Items, station chains and county halls as intakes route them, kept briefly.
-    pub(crate) reference: std::sync::Arc<cases::ReferenceCache>,
+    pub(crate) reference: std::sync::Arc<memo::Memo<(String, String), IntakeReference>>,
 }
 
 /// A write transaction's hold on the SQLite writer slot (none on PostgreSQL); keep it alive
@@ -249,8 +250,8 @@ impl Store {
             pool: Pool::Sqlite(pool),
             write_lock: Default::default(),
             intakes: Default::default(),
-            calendar: Default::default(),
-            reference: Default::default(),
+            calendar: Store::calendar_memo(),
+            reference: Store::reference_memo(),
         })
     }
 
@@ -275,9 +276,20 @@ impl Store {
             pool: Pool::Postgres(pool),
             write_lock: Default::default(),
             intakes: Default::default(),
-            calendar: Default::default(),
-            reference: Default::default(),
+            calendar: Store::calendar_memo(),
+            reference: Store::reference_memo(),
         })
+    }
+
+    fn calendar_memo() -> std::sync::Arc<memo::Memo<(), yibao_domain::calendar::WorkingCalendar>> {
+        std::sync::Arc::new(memo::Memo::new(holidays::CALENDAR_MAX_AGE, 1))
+    }
+
+    fn reference_memo() -> std::sync::Arc<memo::Memo<(String, String), IntakeReference>> {
+        std::sync::Arc::new(memo::Memo::new(
+            cases::REFERENCE_MAX_AGE,
+            cases::REFERENCE_MAX_ENTRIES,
+        ))
     }
 
     pub async fn migrate(&self) -> Result<()> {
