@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::BeginWrite;
 use crate::audit::audit_in_tx;
+use crate::memo::Lookup;
 use crate::{AuditEntry, Pool, Result, Store, StoreError, on_pool};
 
 /// A business category of a station (ticket prefix `A`, name 参保登记…).
@@ -68,6 +69,11 @@ pub struct StoredTicket {
     pub window_id: Option<i64>,
     pub call_id: Option<i64>,
 }
+
+/// How long a process trusts its copy of a station's counter categories: edits made by this
+/// process drop it at once, edits by another server process show after this.
+pub(crate) const CATEGORIES_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(5);
+pub(crate) const CATEGORIES_MAX_ENTRIES: usize = 10_000;
 
 const TICKET_COLUMNS: &str = "id, station_code, day, number, category, status, green_reason, appointment_id, slot_start, issued_at, queued_at, window_id, call_id";
 
@@ -276,10 +282,18 @@ impl Store {
             audit_in_tx!(&mut *tx, audit)?;
             tx.commit().await?;
         });
+        self.categories.changed();
         Ok(())
     }
 
+    /// A station's categories in display order. Kept in memory for `CATEGORIES_MAX_AGE`
+    /// (a change made by this process is seen at once, one made by another server process on
+    /// the same PostgreSQL database within that time).
     pub async fn counter_categories(&self, station: &str) -> Result<Vec<CounterCategory>> {
+        let generation = match self.categories.lookup(&station.to_owned()) {
+            Lookup::Hit(categories) => return Ok(categories),
+            Lookup::Miss(generation) => generation,
+        };
         let rows = on_pool!(self, pool => {
             sqlx::query_as::<_, CounterCategory>(
                 "SELECT station_code, prefix, name, position FROM counter_categories WHERE station_code = $1 ORDER BY position, prefix",
@@ -288,6 +302,8 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
+        self.categories
+            .keep(station.to_owned(), rows.clone(), generation);
         Ok(rows)
     }
 
@@ -513,41 +529,50 @@ impl Store {
     }
 
     /// Claims a waiting ticket for a window: `None` when another window took it first.
-    pub async fn claim_ticket(&self, claim: &Claim, audit: &AuditEntry) -> Result<Option<i64>> {
+    pub async fn claim_ticket(
+        &self,
+        claim: &Claim,
+        audit: &AuditEntry,
+    ) -> Result<Option<StoredTicket>> {
+        // The call row is written first from the ticket as it waits; the conditional UPDATE
+        // then decides: if another window took the ticket meanwhile it changes no row and the
+        // transaction (call row included) is rolled back. The UPDATE returns the called ticket,
+        // so the caller needs no second read.
         let claimed = on_pool!(self, pool => {
             let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
-            let done = sqlx::query(
-                "UPDATE counter_tickets SET status = 'called', window_id = $1 WHERE id = $2 AND status = 'waiting'",
+            let call_id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO counter_calls (ticket_id, station_code, day, number, category, window_id, window_number, clerk, reason, queued_at, called_at, last_called_at) \
+                 SELECT id, station_code, day, number, category, $1, $2, $3, $4, queued_at, $5, $5 FROM counter_tickets WHERE id = $6 AND status = 'waiting' RETURNING id",
             )
             .bind(claim.window_id)
+            .bind(claim.window_number)
+            .bind(&claim.clerk)
+            .bind(&claim.reason)
+            .bind(claim.at)
             .bind(claim.ticket_id)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
-            if done.rows_affected() == 0 {
-                tx.rollback().await?;
-                None
-            } else {
-                let call_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO counter_calls (ticket_id, station_code, day, number, category, window_id, window_number, clerk, reason, queued_at, called_at, last_called_at) \
-                     SELECT id, station_code, day, number, category, $1, $2, $3, $4, queued_at, $5, $5 FROM counter_tickets WHERE id = $6 RETURNING id",
-                )
-                .bind(claim.window_id)
-                .bind(claim.window_number)
-                .bind(&claim.clerk)
-                .bind(&claim.reason)
-                .bind(claim.at)
-                .bind(claim.ticket_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                sqlx::query("UPDATE counter_tickets SET call_id = $1 WHERE id = $2")
+            let ticket = match call_id {
+                None => None,
+                Some(call_id) => {
+                    sqlx::query_as::<_, StoredTicket>(sqlx::AssertSqlSafe(format!(
+                        "UPDATE counter_tickets SET status = 'called', window_id = $1, call_id = $2 \
+                         WHERE id = $3 AND status = 'waiting' RETURNING {TICKET_COLUMNS}"
+                    )))
+                    .bind(claim.window_id)
                     .bind(call_id)
                     .bind(claim.ticket_id)
-                    .execute(&mut *tx)
-                    .await?;
+                    .fetch_optional(&mut *tx)
+                    .await?
+                }
+            };
+            if ticket.is_some() {
                 audit_in_tx!(&mut *tx, audit)?;
                 tx.commit().await?;
-                Some(call_id)
+            } else {
+                tx.rollback().await?;
             }
+            ticket
         });
         Ok(claimed)
     }

@@ -123,6 +123,8 @@ pub struct Store {
     pub(crate) calendar: std::sync::Arc<memo::Memo<(), yibao_domain::calendar::WorkingCalendar>>,
     /// Items, station chains and county halls as intakes route them, kept briefly.
     pub(crate) reference: std::sync::Arc<memo::Memo<(String, String), IntakeReference>>,
+    /// Each station's counter categories, read by every ticket issued, called or moved.
+    pub(crate) categories: std::sync::Arc<memo::Memo<String, Vec<counter::CounterCategory>>>,
 }
 
 /// A write transaction's hold on the SQLite writer slot (none on PostgreSQL); keep it alive
@@ -252,6 +254,7 @@ impl Store {
             intakes: Default::default(),
             calendar: Store::calendar_memo(),
             reference: Store::reference_memo(),
+            categories: Store::categories_memo(),
         })
     }
 
@@ -278,6 +281,7 @@ impl Store {
             intakes: Default::default(),
             calendar: Store::calendar_memo(),
             reference: Store::reference_memo(),
+            categories: Store::categories_memo(),
         })
     }
 
@@ -289,6 +293,13 @@ impl Store {
         std::sync::Arc::new(memo::Memo::new(
             cases::REFERENCE_MAX_AGE,
             cases::REFERENCE_MAX_ENTRIES,
+        ))
+    }
+
+    fn categories_memo() -> std::sync::Arc<memo::Memo<String, Vec<counter::CounterCategory>>> {
+        std::sync::Arc::new(memo::Memo::new(
+            counter::CATEGORIES_MAX_AGE,
+            counter::CATEGORIES_MAX_ENTRIES,
         ))
     }
 

@@ -335,7 +335,7 @@ async fn history(store: &Store, windows: &[yibao_store::CounterWindow]) -> Resul
             reason: reason.as_str().into(),
             at: at(now),
         };
-        store
+        let mut ticket = store
             .claim_ticket(&claim, &audit("counter.ticket.call"))
             .await?
             .ok_or_else(|| anyhow!("demo ticket already called"))?;
@@ -343,10 +343,6 @@ async fn history(store: &Store, windows: &[yibao_store::CounterWindow]) -> Resul
             .iter()
             .position(|(p, _)| *p == chosen.category.to_string())
             .unwrap_or(0);
-        let mut ticket = store
-            .ticket(chosen.id)
-            .await?
-            .ok_or_else(|| anyhow!("demo ticket vanished"))?;
         if rng.unit() < 0.05 {
             now += 2.0;
             store

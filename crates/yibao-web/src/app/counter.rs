@@ -554,12 +554,8 @@ pub async fn call_next(
             .audit("counter.ticket.call", "ticket", &chosen.id.to_string())
             .region(station.region_code.as_str())
             .detail(json!({ "number": chosen.number.to_string(), "window": window.number, "reason": reason.as_str() }));
-        if store.claim_ticket(&claim, &audit).await?.is_some() {
+        if let Some(stored) = store.claim_ticket(&claim, &audit).await? {
             notify_board(station.code.as_str());
-            let stored = store
-                .ticket(chosen.id)
-                .await?
-                .ok_or_else(|| ApiError::internal("called ticket vanished"))?;
             let categories = store.counter_categories(station.code.as_str()).await?;
             return Ok(Some(view(&stored, &categories, Some(window.number))));
         }
