@@ -69,7 +69,15 @@ impl Store {
     /// concurrent workers take different rows). The sends then happen outside any
     /// transaction: a slow gateway never holds the database's write lock.
     pub async fn claim_outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>> {
-        let at = now();
+        self.claim_outbox_at(limit, now()).await
+    }
+
+    /// `claim_outbox` as if the clock read `at` (tests use it to step past a lease).
+    pub async fn claim_outbox_at(
+        &self,
+        limit: u32,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<OutboxMessage>> {
         let leased_until = at + Duration::seconds(LEASE_SECONDS);
         let skip_locked = match self.pool {
             Pool::Postgres(_) => " FOR UPDATE SKIP LOCKED",

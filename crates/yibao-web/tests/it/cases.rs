@@ -16,6 +16,7 @@ on_both_backends!(
     bad_intakes_are_refused_with_reasons_and_change_nothing,
     a_returned_case_stops_its_clock_and_comes_back_once,
     concurrent_intakes_share_commits_and_each_key_creates_one_case,
+    messages_of_a_worker_that_died_after_claiming_are_claimed_again_after_the_lease,
 );
 
 const APPLICANT_ID: &str = "320902195003150012";
@@ -635,6 +636,62 @@ async fn two_outbox_workers_on_postgres_never_send_a_message_twice() {
     assert_eq!(before, ids.len(), "a message was sent twice: {sent:?}");
     assert_eq!(ids.len(), 20, "10 intakes × applicant and proxy");
     assert_eq!(app.store.outbox_counts().await.unwrap(), (0, 20));
+}
+
+/// A worker claims messages and dies before recording anything: nobody can claim them while
+/// the lease runs, anybody can after it; once recorded as sent they are never claimed again.
+async fn messages_of_a_worker_that_died_after_claiming_are_claimed_again_after_the_lease(
+    app: &TestApp,
+) {
+    let (village, _) = network(app).await;
+    let created = post_case(app, &village, None, &filing()).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let start = chrono::Utc::now();
+    let lease = chrono::Duration::seconds(yibao_store::LEASE_SECONDS);
+    let ids = |messages: &[yibao_store::OutboxMessage]| -> Vec<i64> {
+        messages.iter().map(|m| m.id).collect()
+    };
+    // The first worker claims both messages (applicant and proxy), then dies.
+    let dead = app.store.claim_outbox_at(10, start).await.unwrap();
+    assert_eq!(dead.len(), 2, "{dead:?}");
+    // Within the lease they are reserved for it.
+    let during = chrono::Duration::seconds(yibao_store::LEASE_SECONDS - 5);
+    let early = app.store.claim_outbox_at(10, start + during).await.unwrap();
+    assert!(early.is_empty(), "claimed during the lease: {early:?}");
+    // After it, another worker takes the same messages and delivers them.
+    let late = start + lease + chrono::Duration::seconds(1);
+    let again = app.store.claim_outbox_at(10, late).await.unwrap();
+    assert_eq!(ids(&again), ids(&dead));
+    let outcomes: Vec<yibao_store::SendOutcome> = again
+        .iter()
+        .map(|message| yibao_store::SendOutcome {
+            message,
+            result: Ok(()),
+        })
+        .collect();
+    let report = app
+        .store
+        .record_outbox("worker-b", &outcomes)
+        .await
+        .unwrap();
+    assert_eq!((report.sent, report.failed), (2, 0));
+    let much_later = late + lease * 10;
+    let none = app.store.claim_outbox_at(10, much_later).await.unwrap();
+    assert!(none.is_empty(), "a sent message was claimed: {none:?}");
+    assert_eq!(app.store.outbox_counts().await.unwrap(), (0, 2));
+    let case = app
+        .store
+        .get_case(created.body["number"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = app.store.case_notifications(case.id).await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|m| m.sent_by.as_deref() == Some("worker-b") && m.attempts == 1),
+        "{stored:?}"
+    );
 }
 
 /// A failing gateway leaves the message queued with its error and a later retry time; the
