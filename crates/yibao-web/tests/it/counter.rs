@@ -141,8 +141,19 @@ async fn a_ticket_goes_from_the_kiosk_to_a_window_and_the_board_announces_it(app
     assert_eq!(first["ticket"]["category_name"], "参保登记");
     assert_eq!(first["waiting_ahead"], 0);
     assert_eq!(first["estimated_wait_minutes"], 0);
+    // The categories were read (and are kept in memory): a rename shows on the next ticket.
+    let renamed = app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/counter/stations/{STATION}/categories/A"),
+            Some(&app.admin_token),
+            &json!({ "name": "参保登记（含变更）", "position": 0 }),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
     let second = take(app, json!({ "category": "a" })).await;
     assert_eq!(second["ticket"]["number"], "A002");
+    assert_eq!(second["ticket"]["category_name"], "参保登记（含变更）");
     assert_eq!(second["waiting_ahead"], 1);
     // One ahead, no handling history yet (5 minutes assumed), one window serving A.
     assert_eq!(second["estimated_wait_minutes"], 5);
@@ -250,7 +261,7 @@ async fn a_ticket_goes_from_the_kiosk_to_a_window_and_the_board_announces_it(app
     assert!(csv.content_type.starts_with("text/csv"));
     assert!(csv.text.contains("window,01 号窗口,2,1,0,"), "{}", csv.text);
     assert!(
-        csv.text.contains("category,A 参保登记,1,1,0,"),
+        csv.text.contains("category,A 参保登记（含变更）,1,1,0,"),
         "{}",
         csv.text
     );
