@@ -198,10 +198,10 @@ macro_rules! issue_in_tx {
         .fetch_one(&mut *$tx)
         .await?;
         let number = format!("{}{:03}", new.prefix, sequence);
-        let id: i64 = sqlx::query_scalar(
+        let ticket: StoredTicket = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "INSERT INTO counter_tickets (station_code, day, number, category, status, green_reason, appointment_id, slot_start, issued_at, queued_at) \
-             VALUES ($1, $2, $3, $4, 'waiting', $5, $6, $7, $8, $8) RETURNING id",
-        )
+             VALUES ($1, $2, $3, $4, 'waiting', $5, $6, $7, $8, $8) RETURNING {TICKET_COLUMNS}"
+        )))
         .bind(&new.station_code)
         .bind(&new.day)
         .bind(&number)
@@ -213,7 +213,7 @@ macro_rules! issue_in_tx {
         .fetch_one(&mut *$tx)
         .await
         .map_err(|e| StoreError::from_write(e, "号票"))?;
-        (id, number)
+        ticket
     }};
 }
 
@@ -445,32 +445,50 @@ impl Store {
             .collect())
     }
 
+    /// One window with its categories (every call and clerk move reads it).
     pub async fn counter_window(&self, window_id: i64) -> Result<Option<CounterWindow>> {
-        let station: Option<String> = on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT station_code FROM counter_windows WHERE id = $1")
-                .bind(window_id)
-                .fetch_optional(pool)
-                .await
+        let row = on_pool!(self, pool => {
+            sqlx::query_as::<_, WindowRow>(
+                "SELECT id, station_code, number, name, open, clerk, clerk_name, version FROM counter_windows WHERE id = $1",
+            )
+            .bind(window_id)
+            .fetch_optional(pool)
+            .await
         })?;
-        let Some(station) = station else {
+        let Some(row) = row else {
             return Ok(None);
         };
-        Ok(self
-            .counter_windows(&station)
-            .await?
-            .into_iter()
-            .find(|w| w.id == window_id))
+        let categories: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT wc.prefix FROM counter_window_categories wc JOIN counter_categories c \
+                 ON c.station_code = wc.station_code AND c.prefix = wc.prefix WHERE wc.window_id = $1 ORDER BY c.position, c.prefix",
+            )
+            .bind(window_id)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(Some(CounterWindow {
+            categories,
+            id: row.id,
+            station_code: row.station_code,
+            number: row.number,
+            name: row.name,
+            open: row.open,
+            clerk: row.clerk,
+            clerk_name: row.clerk_name,
+            version: row.version,
+        }))
     }
 
     // ------------------------------------------------------------------------------ tickets
 
-    /// Issues a ticket with the next daily number of its category; returns its id and number.
-    pub async fn issue_ticket(&self, new: &NewTicket, audit: &AuditEntry) -> Result<(i64, String)> {
+    /// Issues a ticket with the next daily number of its category; returns it as stored.
+    pub async fn issue_ticket(&self, new: &NewTicket, audit: &AuditEntry) -> Result<StoredTicket> {
         let issued = on_pool!(self, pool => {
             let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             let issued = issue_in_tx!(tx, new);
             let mut audit = audit.clone();
-            audit.entity_id = format!("{}/{}/{}", new.station_code, new.day, issued.1);
+            audit.entity_id = format!("{}/{}/{}", new.station_code, new.day, issued.number);
             audit_in_tx!(&mut *tx, &audit)?;
             tx.commit().await?;
             issued
@@ -720,18 +738,23 @@ impl Store {
                 "EXTRACT(EPOCH FROM (ended_at - COALESCE(serving_at, called_at)))::float8"
             }
         };
+        // Two forms rather than `($3 IS NULL OR category = $3)`, so that each walks its own
+        // index (counter_calls_finished_category / counter_calls_finished) from the newest.
+        let (filter, category) = match category {
+            Some(category) => ("AND category = $4", category),
+            None => ("", ""),
+        };
         Ok(on_pool!(self, pool => {
-            sqlx::query_scalar::<_, Option<f64>>(sqlx::AssertSqlSafe(format!(
+            let query = sqlx::query_scalar::<_, Option<f64>>(sqlx::AssertSqlSafe(format!(
                 "SELECT AVG(CASE WHEN s < 0 THEN 0.0 ELSE s END) FROM (SELECT {seconds} AS s FROM counter_calls \
-                 WHERE station_code = $1 AND outcome = 'finished' AND ended_at >= $2 \
-                 AND ($3 IS NULL OR category = $3) ORDER BY ended_at DESC LIMIT $4) recent"
+                 WHERE station_code = $1 AND outcome = 'finished' AND ended_at >= $2 {filter} \
+                 ORDER BY ended_at DESC LIMIT $3) recent"
             )))
             .bind(station)
             .bind(since)
-            .bind(category)
-            .bind(limit)
-            .fetch_one(pool)
-            .await
+            .bind(limit);
+            let query = if filter.is_empty() { query } else { query.bind(category) };
+            query.fetch_one(pool).await
         })?)
     }
 
@@ -935,7 +958,7 @@ impl Store {
                 "UPDATE counter_appointments SET status = 'checked_in', ticket_id = $1, updated_at = $2, version = version + 1 \
                  WHERE id = $3 AND version = $4 AND status = 'booked'",
             )
-            .bind(issued.0)
+            .bind(issued.id)
             .bind(ticket.at)
             .bind(appointment.id)
             .bind(appointment.version)
@@ -946,7 +969,7 @@ impl Store {
             }
             audit_in_tx!(&mut *tx, audit)?;
             tx.commit().await?;
-            issued
+            (issued.id, issued.number)
         });
         Ok(issued)
     }

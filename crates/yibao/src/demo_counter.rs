@@ -290,9 +290,10 @@ async fn history(store: &Store, windows: &[yibao_store::CounterWindow]) -> Resul
                 slot_start: None,
                 at: at(minute),
             };
-            let (id, number) = store
+            let issued = store
                 .issue_ticket(&new, &audit("counter.ticket.issue"))
                 .await?;
+            let (id, number) = (issued.id, issued.number);
             queue.push(QueuedTicket {
                 id,
                 number: TicketNumber::parse(&number)?,

@@ -415,12 +415,8 @@ pub async fn issue(
         .audit("counter.ticket.issue", "ticket", "")
         .region(station.region_code.as_str())
         .detail(json!({ "category": prefix, "green": green.map(GreenReason::as_str) }));
-    let (id, _) = store.issue_ticket(&new, &audit).await?;
+    let stored = store.issue_ticket(&new, &audit).await?;
     notify_board(station.code.as_str());
-    let stored = store
-        .ticket(id)
-        .await?
-        .ok_or_else(|| ApiError::internal("issued ticket vanished"))?;
     Ok(IssuedTicket {
         ticket: view(&stored, &categories, None),
         station_name: station.name.clone(),
