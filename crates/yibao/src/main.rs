@@ -289,13 +289,13 @@ async fn run(cli: Cli) -> Result<()> {
             );
             let summary = demo::seed(&store).await?;
             let archive_count = demo_archives::seed(&store, &demo_index).await?;
+            let seeded = match cli.database_url.as_deref() {
+                Some(url) if url.starts_with("postgres") => redact(url),
+                _ => file.display().to_string(),
+            };
             println!(
                 "演示数据库已生成：{}（区划 {} 个，县级边界 {} 个，站点 {} 个，事项 {} 项；站点坐标与村人口为生成数据）",
-                file.display(),
-                summary.regions,
-                summary.boundaries,
-                summary.stations,
-                summary.items
+                seeded, summary.regions, summary.boundaries, summary.stations, summary.items
             );
             println!(
                 "演示档案 {archive_count} 份（生成数据，盐都区各镇），档案索引 {}",

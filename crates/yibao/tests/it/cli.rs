@@ -18,6 +18,10 @@ fn the_demo_seeds_the_networks_the_seeds_describe() {
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stderr}");
     assert!(stdout.contains("admin"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("演示数据库已生成：{}", file.display())),
+        "{stdout}"
+    );
     assert!(stdout.contains("站点坐标与村人口为生成数据"), "{stdout}");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -317,4 +321,49 @@ fn an_unreachable_database_is_a_readable_error_without_the_password() {
         "{stderr}"
     );
     assert!(!stderr.contains("secret"));
+}
+
+/// The demo seeds an empty PostgreSQL database when given one, and says so (not the SQLite
+/// file it did not touch).
+#[test]
+fn the_demo_on_postgres_names_the_database_it_seeded() {
+    let admin = std::env::var("YIBAO_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let name = format!("yibao_cli_demo_{}", std::process::id());
+    let url = match runtime.block_on(yibao_store::admin::recreate_postgres_database(
+        &admin, &name,
+    )) {
+        Ok(url) => url,
+        Err(error) => {
+            assert!(
+                !std::env::var("YIBAO_REQUIRE_POSTGRES").is_ok_and(|v| v == "1"),
+                "YIBAO_REQUIRE_POSTGRES=1 but PostgreSQL at {admin} is unavailable: {error}"
+            );
+            eprintln!(
+                "*** NOTICE: PostgreSQL unavailable ({error}); the PostgreSQL demo test was SKIPPED"
+            );
+            return;
+        }
+    };
+    let temp = TempDir::new("demo_pg");
+    let file = temp.path().join("untouched.db");
+    let output = yibao()
+        .args(["--database-url", &url, "demo", "--no-serve", "--file"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    runtime
+        .block_on(yibao_store::admin::drop_postgres_databases(&admin, &name))
+        .unwrap();
+    assert!(output.status.success(), "{stderr}");
+    let seeded = stdout
+        .lines()
+        .find(|line| line.starts_with("演示数据库已生成："))
+        .unwrap_or_default();
+    assert!(seeded.contains(&url), "{stdout}");
+    assert!(!seeded.contains("untouched.db"), "{stdout}");
+    // Only the archive index lives beside the file; no SQLite database was created.
+    assert!(!file.exists(), "the SQLite file was created");
 }
