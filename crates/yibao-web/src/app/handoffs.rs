@@ -41,7 +41,14 @@ pub struct HandoffView {
 
 /// Where a case's paper originals are, in one Chinese line.
 pub fn custody_label(case: &StoredCase) -> String {
-    let station = case.originals_station.as_deref().unwrap_or("未知站点");
+    custody_label_at(
+        case,
+        case.originals_station.as_deref().unwrap_or("未知站点"),
+    )
+}
+
+/// `custody_label` with the station shown as `station` (pages put its name there).
+pub fn custody_label_at(case: &StoredCase, station: &str) -> String {
     match (case.originals_status, &case.originals_batch) {
         (OriginalsStatus::NoPaper, _) => "无纸质原件（均以电子证照提交）".to_owned(),
         (OriginalsStatus::Held, None) => format!("在 {station} 保管"),

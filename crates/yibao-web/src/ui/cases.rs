@@ -620,7 +620,7 @@ async fn case_page(
     stale: bool,
     status: StatusCode,
 ) -> UiResult {
-    let case = CaseDto::from_view(&view);
+    let mut case = CaseDto::from_view(&view);
     let acting_here = match &staff.user.station_code {
         Some(own) => *own == case.current_station,
         None => staff.role().manages_network(),
@@ -655,11 +655,15 @@ async fn case_page(
         .map(|a| a.as_str().to_owned())
         .collect();
     let mut names: Vec<(String, String)> = Vec::new();
-    for code in [
+    let codes = [
         &case.intake_station,
         &case.completing_station,
         &case.current_station,
-    ] {
+    ]
+    .into_iter()
+    .chain(view.case.originals_station.as_ref())
+    .chain(view.events.iter().map(|e| &e.station_code));
+    for code in codes {
         if !names.iter().any(|(c, _)| c == code)
             && let Some(station) = state.store.get_station(code).await?
         {
@@ -680,6 +684,10 @@ async fn case_page(
         ),
         Crumb::here(case.number.clone()),
     ]);
+    if let Some(code) = &view.case.originals_station {
+        case.originals_label =
+            crate::app::handoffs::custody_label_at(&view.case, &named(&names, code));
+    }
     let page = CasePage {
         chrome,
         channel_label: view.case.channel.label(),
@@ -815,11 +823,24 @@ pub async fn act(
     }
 }
 
+/// "name（code）" of a station among `names` (code → name), else the code.
+fn named(names: &[(String, String)], code: &str) -> String {
+    match names.iter().find(|(c, _)| c == code) {
+        Some((_, name)) => format!("{name}（{code}）"),
+        None => code.to_owned(),
+    }
+}
+
 impl CasePage {
     /// "name（code）" of a station the page mentions.
     fn station(&self, code: &str) -> String {
+        named(&self.names, code)
+    }
+
+    /// The name of a station the page mentions (its code when it has none).
+    fn station_name(&self, code: &str) -> String {
         match self.names.iter().find(|(c, _)| c == code) {
-            Some((_, name)) => format!("{name}（{code}）"),
+            Some((_, name)) => name.clone(),
             None => code.to_owned(),
         }
     }

@@ -93,8 +93,20 @@ async fn a_clerk_takes_a_case_in_through_the_form_and_sees_errors_in_chinese() {
         !case.contains("320902195003150012"),
         "the full ID never reaches a page"
     );
-    assert!(case.contains("在 SZ-P1 保管"));
+    assert!(
+        case.contains("在 320903105201医保服务点（SZ-P1） 保管"),
+        "{case}"
+    );
     assert!(case.contains("act-initial_review") && case.contains("退回补正"));
+    // Stations go by name in the timeline and on the buttons, with the code at hand.
+    assert!(
+        case.contains(r#"title="SZ-P1">320903105201医保服务点</span>"#),
+        "{case}"
+    );
+    assert!(
+        case.contains("初审通过并转办尚庄镇为民服务中心医保服务站"),
+        "{case}"
+    );
 
     let (status, list) = page(&client, &app, "/cases").await;
     assert_eq!(status, 200);
@@ -262,7 +274,10 @@ async fn originals_are_packed_sent_and_signed_for_item_by_item_in_the_console() 
         "{html}"
     );
     let (_, case) = page(&town, &app, &format!("/cases/{}", numbers[0])).await;
-    assert!(case.contains("在 SZ-ST 保管"), "{case}");
+    assert!(
+        case.contains("在 尚庄镇为民服务中心医保服务站（SZ-ST） 保管"),
+        "{case}"
+    );
 }
 
 #[tokio::test]

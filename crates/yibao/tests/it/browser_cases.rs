@@ -96,7 +96,10 @@ async fn journey(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
         "{message}"
     );
     let originals = driver.find(By::Id("case-originals")).await?.text().await?;
-    assert_eq!(originals, "在 320903105201-PT 保管");
+    assert_eq!(
+        originals,
+        "在 庆福村委会医保服务点（片区骨干节点）（320903105201-PT） 保管"
+    );
     act(driver, "act-initial_review", "已转办待受理").await?;
 
     // The town clerk finds it among the cases forwarded from below, accepts and completes it.
