@@ -69,8 +69,9 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Counts failed logins per key (a username, or a client address) in a sliding window; each
-/// kind of key has its own limit, because many clerks may share one office address.
+/// Counts events per key in a sliding window: failed logins per username or client address
+/// (each kind of key has its own limit, because many clerks may share one office address), and
+/// anonymous writes per client address.
 pub struct LoginLimiter {
     failures: Mutex<HashMap<String, Vec<Instant>>>,
     pub window: Duration,

@@ -40,6 +40,10 @@ pub struct WebConfig {
     /// spraying across accounts.
     pub login_max_failures_per_address: usize,
     pub login_window: Duration,
+    /// Tickets and bookings one client address may create per minute without signing in (the
+    /// kiosk and the resident booking page); 0 turns the limit off. Generous, because a hall's
+    /// kiosk or a carrier's NAT puts many people behind one address.
+    pub public_writes_per_minute: usize,
     /// The archive index directory; `None` keeps it in memory, rebuilt from the database.
     pub archive_index: Option<std::path::PathBuf>,
 }
@@ -51,6 +55,7 @@ impl Default for WebConfig {
             login_max_failures: 5,
             login_max_failures_per_address: 50,
             login_window: Duration::from_secs(15 * 60),
+            public_writes_per_minute: 120,
             archive_index: None,
         }
     }
@@ -62,6 +67,8 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub limiter: Arc<LoginLimiter>,
+    /// Counts the anonymous writes (tickets, bookings) per client address over one minute.
+    pub public_writes: Arc<LoginLimiter>,
     /// The archive index (档案检索) and the policy Q&A engine (智能问答).
     pub archives: Arc<app::archives::ArchiveState>,
     pub qa: Arc<app::qa::QaState>,
@@ -80,8 +87,30 @@ impl AppState {
             qa: Arc::default(),
             config: Arc::new(config),
             limiter: Arc::new(limiter),
+            public_writes: Arc::new(LoginLimiter::new(Duration::from_secs(60))),
             dummy_hash: Arc::new(hash_password("not-a-real-password-0")?),
         })
+    }
+}
+
+impl AppState {
+    /// Counts one anonymous write (a kiosk ticket, a booking) from `ip`; refuses it with 429
+    /// once the address has made `public_writes_per_minute` in the last minute.
+    pub fn check_public_write(&self, ip: Option<&str>) -> Result<(), ApiError> {
+        let limit = self.config.public_writes_per_minute;
+        if limit == 0 {
+            return Ok(());
+        }
+        let key = ip.unwrap_or("-");
+        if let Some(seconds) = self.public_writes.retry_after(key, limit) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                format!("操作过于频繁，请 {seconds} 秒后再试"),
+            ));
+        }
+        self.public_writes.record_failure(key);
+        Ok(())
     }
 }
 

@@ -96,6 +96,10 @@ struct ServeArgs {
     /// An SMS gateway (`http://host:port/path`) to POST notices to instead of the log file.
     #[arg(long, env = "YIBAO_SMS_GATEWAY")]
     sms_gateway: Option<String>,
+    /// Tickets and bookings one client address may create per minute without signing in
+    /// (kiosk, resident booking); 0 turns the limit off (load tests).
+    #[arg(long, env = "YIBAO_PUBLIC_RATE_LIMIT", default_value_t = 120)]
+    public_rate_limit: usize,
 }
 
 #[derive(Subcommand)]
@@ -375,6 +379,7 @@ async fn fresh_demo_database(file: &Path) -> Result<Store> {
 async fn serve(store: Store, args: &ServeArgs, archive_index: PathBuf) -> Result<()> {
     let config = WebConfig {
         secure_cookies: !args.insecure_cookies,
+        public_writes_per_minute: args.public_rate_limit,
         archive_index: Some(archive_index),
         ..WebConfig::default()
     };

@@ -362,7 +362,7 @@ pub struct KioskBody {
 
 /// Issues a ticket (the hall's kiosk; no sign-in).
 #[utoipa::path(post, path = "/api/counter/stations/{station}/tickets", params(("station" = String, Path)), request_body = KioskBody,
-    responses((status = 201, description = "the ticket slip"), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "the ticket slip"), (status = 404, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 async fn issue_ticket(
     State(state): State<AppState>,
     Path(station): Path<String>,
@@ -376,7 +376,9 @@ async fn issue_ticket(
         special_group: body.special_group,
         pregnancy: body.pregnancy,
     };
-    let issued = counter::issue(&state.store, &station, &request, auth::client_ip(&parts)).await?;
+    let ip = auth::client_ip(&parts);
+    state.check_public_write(ip.as_deref())?;
+    let issued = counter::issue(&state.store, &station, &request, ip).await?;
     Ok(created(issued))
 }
 
@@ -505,7 +507,7 @@ pub struct BookingBody {
 
 /// Books an appointment (public; one per person, category and day; capacity enforced).
 #[utoipa::path(post, path = "/api/counter/stations/{station}/appointments", params(("station" = String, Path)), request_body = BookingBody,
-    responses((status = 201, description = "the appointment, masked"), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "the appointment, masked"), (status = 409, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 async fn book_appointment(
     State(state): State<AppState>,
     Path(station): Path<String>,
@@ -519,7 +521,9 @@ async fn book_appointment(
         phone: body.phone,
         id_number: body.id_number,
     };
-    let booked = counter::book(&state.store, &station, &request, auth::client_ip(&parts)).await?;
+    let ip = auth::client_ip(&parts);
+    state.check_public_write(ip.as_deref())?;
+    let booked = counter::book(&state.store, &station, &request, ip).await?;
     Ok(created(booked))
 }
 

@@ -286,16 +286,18 @@ async fn book_submit(
         phone: form.phone.clone(),
         id_number: form.id_number.clone(),
     };
-    let (message, booked, status) =
-        match counter::book(&state.store, &code, &request, auth::client_ip(&parts)).await {
-            Ok(view) => (String::new(), Some(view), StatusCode::CREATED),
-            Err(error)
-                if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND =>
-            {
-                (error.message, None, error.status)
-            }
-            Err(error) => return Err(error.into()),
-        };
+    let ip = auth::client_ip(&parts);
+    let booked = match state.check_public_write(ip.as_deref()) {
+        Ok(()) => counter::book(&state.store, &code, &request, ip).await,
+        Err(refused) => Err(refused),
+    };
+    let (message, booked, status) = match booked {
+        Ok(view) => (String::new(), Some(view), StatusCode::CREATED),
+        Err(error) if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND => {
+            (error.message, None, error.status)
+        }
+        Err(error) => return Err(error.into()),
+    };
     let view = BookState {
         code: &code,
         category: Some(form.category.clone()),

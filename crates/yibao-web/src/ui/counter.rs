@@ -248,7 +248,12 @@ async fn kiosk_issue(
         special_group: form.special_group.is_some(),
         pregnancy: form.pregnancy.is_some(),
     };
-    match counter::issue(&state.store, &code, &request, auth::client_ip(&parts)).await {
+    let ip = auth::client_ip(&parts);
+    let issued = match state.check_public_write(ip.as_deref()) {
+        Ok(()) => counter::issue(&state.store, &code, &request, ip).await,
+        Err(refused) => Err(refused),
+    };
+    match issued {
         Ok(issued) => Ok(slip(&code, large.on, issued)),
         Err(error) if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND => {
             kiosk_page(&state, &code, large.on, error.message, error.status).await

@@ -676,3 +676,47 @@ async fn appointments_respect_capacity_and_check_in_issues_an_appointment_ticket
         "staff reads are audited"
     );
 }
+
+/// The kiosk and the booking page take no sign-in, so one client address may only create so
+/// many tickets and bookings a minute; past that it gets 429 with a Chinese reason, on the API
+/// and on the kiosk page, and nothing is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_flooding_the_kiosk_is_refused_and_creates_nothing() {
+    let app = spawn_app_with(Backend::Sqlite, |config| config.public_writes_per_minute = 3)
+        .await
+        .unwrap();
+    hall(&app, &[&["A"]]).await;
+    for _ in 0..3 {
+        take(&app, json!({ "category": "A" })).await;
+    }
+    let refused = app
+        .post_json(
+            &format!("/api/counter/stations/{STATION}/tickets"),
+            None,
+            &json!({ "category": "A" }),
+        )
+        .await;
+    assert_eq!(refused.status, 429, "{}", refused.text);
+    assert_eq!(refused.body["code"], "too_many_requests");
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("操作过于频繁，请"),
+        "{}",
+        refused.text
+    );
+    let page = app
+        .client
+        .post(app.url(&format!("/counter/{STATION}/kiosk")))
+        .form(&[("category", "A"), ("id_number", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 429);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("操作过于频繁"), "{html}");
+    let day = yibao_web::app::counter::day_of(chrono::Utc::now());
+    let tickets = app.store.tickets_of_day(STATION, &day).await.unwrap();
+    assert_eq!(tickets.len(), 3, "{tickets:?}");
+}

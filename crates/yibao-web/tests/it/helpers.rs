@@ -102,6 +102,14 @@ pub const VILLAGE: (&str, &str) = ("clerk", "Clerk2026x");
 /// Starts the server on a fresh database. Returns `None` when the backend is unavailable
 /// (PostgreSQL skipped).
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// `spawn_app` with web settings changed by `configure`.
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut WebConfig),
+) -> Option<TestApp> {
     let (store, dir) = match backend {
         Backend::Sqlite => {
             let dir = TempDir(std::env::temp_dir().join(unique("yibao_it")));
@@ -156,11 +164,12 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             .await
             .unwrap();
     }
-    let config = WebConfig {
+    let mut config = WebConfig {
         secure_cookies: false,
         login_max_failures: 5,
         ..WebConfig::default()
     };
+    configure(&mut config);
     let state = AppState::new(store.clone(), config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
