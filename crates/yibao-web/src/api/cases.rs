@@ -516,10 +516,20 @@ async fn worklist(
 /// The resident's lookup by case number and ID number (no login). Personal fields are
 /// masked; an unknown pair is 404.
 #[utoipa::path(post, path = "/api/track", request_body = TrackBody,
-    responses((status = 200, body = CaseDto), (status = 404, body = Problem)))]
-async fn track_case(State(state): State<AppState>, body: Bytes) -> ApiResult<axum::Json<CaseDto>> {
+    responses((status = 200, body = CaseDto), (status = 404, body = Problem), (status = 429, body = Problem)))]
+async fn track_case(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+    body: Bytes,
+) -> ApiResult<axum::Json<CaseDto>> {
     let body: TrackBody = parse_json(&body)?;
-    let view = use_case::track(&state.store, &body.number, &body.id_number, None).await?;
+    let ip = crate::auth::client_ip(&parts);
+    let view = use_case::resident_guarded(
+        &state,
+        ip.as_deref(),
+        use_case::track(&state.store, &body.number, &body.id_number, ip.clone()),
+    )
+    .await?;
     let mut dto = CaseDto::from_view(&view);
     dto.applicant_phone = mask_id_text(&dto.applicant_phone);
     dto.applicant_name = mask_name(&dto.applicant_name);
@@ -558,16 +568,25 @@ pub struct StationRatingDto {
 /// Rates a completed case (好差评), once, with case number and ID number (no login).
 #[utoipa::path(post, path = "/api/track/rating", request_body = RatingBody,
     responses((status = 201, body = RatingDto), (status = 404, body = Problem), (status = 409, body = Problem),
-        (status = 422, body = Problem)))]
-async fn rate_case(State(state): State<AppState>, body: Bytes) -> ApiResult<Response> {
+        (status = 422, body = Problem), (status = 429, body = Problem)))]
+async fn rate_case(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+    body: Bytes,
+) -> ApiResult<Response> {
     let body: RatingBody = parse_json(&body)?;
-    let rating = use_case::rate(
-        &state.store,
-        &body.number,
-        &body.id_number,
-        body.score,
-        &body.comment,
-        None,
+    let ip = crate::auth::client_ip(&parts);
+    let rating = use_case::resident_guarded(
+        &state,
+        ip.as_deref(),
+        use_case::rate(
+            &state.store,
+            &body.number,
+            &body.id_number,
+            body.score,
+            &body.comment,
+            ip.clone(),
+        ),
     )
     .await?;
     Ok((

@@ -519,6 +519,40 @@ pub async fn worklist_counts(
 
 /// The resident's lookup with case number and ID number; a mismatch looks exactly like an
 /// unknown number, and every lookup is audited.
+/// Failed lookups by case number and ID number (wrong pair, malformed ID) one client address
+/// may make within the login window (15 minutes) before it must wait: the pair is the
+/// resident's only key, so guessing is slowed down.
+pub const RESIDENT_MAX_FAILURES_PER_ADDRESS: usize = 20;
+
+/// Runs a resident's lookup (`track`, `rate`) under the per-address limit on failures.
+pub async fn resident_guarded<T>(
+    state: &crate::AppState,
+    ip: Option<&str>,
+    lookup: impl std::future::Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    let key = format!("resident:{}", ip.unwrap_or("-"));
+    if let Some(seconds) = state
+        .limiter
+        .retry_after(&key, RESIDENT_MAX_FAILURES_PER_ADDRESS)
+    {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("查询失败次数过多，请 {} 分钟后再试", seconds.div_ceil(60)),
+        ));
+    }
+    let result = lookup.await;
+    if let Err(error) = &result
+        && matches!(
+            error.status,
+            StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY
+        )
+    {
+        state.limiter.record_failure(&key);
+    }
+    result
+}
+
 pub async fn track(
     store: &Store,
     number: &str,

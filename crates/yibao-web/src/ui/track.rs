@@ -187,11 +187,11 @@ pub async fn lookup(
             &page(chrome, &form, None, message, false),
         ));
     }
-    match use_case::track(
-        &state.store,
-        &form.number,
-        &form.id_number,
-        auth::client_ip(&parts),
+    let ip = auth::client_ip(&parts);
+    match use_case::resident_guarded(
+        &state,
+        ip.as_deref(),
+        use_case::track(&state.store, &form.number, &form.id_number, ip.clone()),
     )
     .await
     {
@@ -220,13 +220,17 @@ pub async fn rate(
     let chrome = chrome(&state, &staff, large.on).await?;
     let ip = auth::client_ip(&parts);
     let score: i64 = form.score.trim().parse().unwrap_or(0);
-    let result = use_case::rate(
-        &state.store,
-        &form.number,
-        &form.id_number,
-        score,
-        &form.comment,
-        ip.clone(),
+    let result = use_case::resident_guarded(
+        &state,
+        ip.as_deref(),
+        use_case::rate(
+            &state.store,
+            &form.number,
+            &form.id_number,
+            score,
+            &form.comment,
+            ip.clone(),
+        ),
     )
     .await;
     let (message, status, thanks) = match result {

@@ -828,3 +828,52 @@ async fn concurrent_intakes_share_commits_and_each_key_creates_one_case(app: &Te
         assert!(audited.contains(number.as_str()), "{number} not audited");
     }
 }
+
+/// The resident's lookup takes no sign-in, only the case number and the ID number: after
+/// `RESIDENT_MAX_FAILURES_PER_ADDRESS` failed lookups from one address, that address must wait
+/// (429) even with the right pair, on the API and on the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_the_resident_lookup_is_slowed_down_per_address() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let (village, _) = network(&app).await;
+    let created = post_case(&app, &village, None, &filing()).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let number = created.body["number"].as_str().unwrap().to_owned();
+    let right = json!({ "number": number, "id_number": APPLICANT_ID });
+    assert_eq!(app.post_json("/api/track", None, &right).await.status, 200);
+    for attempt in 0..yibao_web::app::cases::RESIDENT_MAX_FAILURES_PER_ADDRESS {
+        let id = if attempt % 2 == 0 {
+            PROXY_ID
+        } else {
+            "32090219500315001X"
+        };
+        let wrong = app
+            .post_json(
+                "/api/track",
+                None,
+                &json!({ "number": number, "id_number": id }),
+            )
+            .await;
+        assert!(matches!(wrong.status, 404 | 422), "{}", wrong.text);
+    }
+    let blocked = app.post_json("/api/track", None, &right).await;
+    assert_eq!(blocked.status, 429, "{}", blocked.text);
+    assert_eq!(blocked.body["code"], "too_many_attempts");
+    assert!(
+        blocked.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("查询失败次数过多"),
+        "{}",
+        blocked.text
+    );
+    let page = app
+        .client
+        .post(app.url("/track"))
+        .form(&[("number", number.as_str()), ("id_number", APPLICANT_ID)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 429);
+    assert!(page.text().await.unwrap().contains("查询失败次数过多"));
+}

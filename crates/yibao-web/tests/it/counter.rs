@@ -682,9 +682,11 @@ async fn appointments_respect_capacity_and_check_in_issues_an_appointment_ticket
 /// and on the kiosk page, and nothing is created.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_address_flooding_the_kiosk_is_refused_and_creates_nothing() {
-    let app = spawn_app_with(Backend::Sqlite, |config| config.public_writes_per_minute = 3)
-        .await
-        .unwrap();
+    let app = spawn_app_with(Backend::Sqlite, |config| {
+        config.public_writes_per_minute = 3
+    })
+    .await
+    .unwrap();
     hall(&app, &[&["A"]]).await;
     for _ in 0..3 {
         take(&app, json!({ "category": "A" })).await;
