@@ -52,6 +52,24 @@ struct WindowRow {
     version: i64,
 }
 
+const WINDOW_COLUMNS: &str = "id, station_code, number, name, open, clerk, clerk_name, version";
+
+impl WindowRow {
+    fn with_categories(self, categories: Vec<String>) -> CounterWindow {
+        CounterWindow {
+            categories,
+            id: self.id,
+            station_code: self.station_code,
+            number: self.number,
+            name: self.name,
+            open: self.open,
+            clerk: self.clerk,
+            clerk_name: self.clerk_name,
+            version: self.version,
+        }
+    }
+}
+
 /// A ticket as stored.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct StoredTicket {
@@ -409,9 +427,9 @@ impl Store {
 
     pub async fn counter_windows(&self, station: &str) -> Result<Vec<CounterWindow>> {
         let rows = on_pool!(self, pool => {
-            sqlx::query_as::<_, WindowRow>(
-                "SELECT id, station_code, number, name, open, clerk, clerk_name, version FROM counter_windows WHERE station_code = $1 ORDER BY number",
-            )
+            sqlx::query_as::<_, WindowRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {WINDOW_COLUMNS} FROM counter_windows WHERE station_code = $1 ORDER BY number"
+            )))
             .bind(station)
             .fetch_all(pool)
             .await
@@ -427,20 +445,13 @@ impl Store {
         })?;
         Ok(rows
             .into_iter()
-            .map(|row| CounterWindow {
-                categories: links
+            .map(|row| {
+                let categories = links
                     .iter()
                     .filter(|(id, _)| *id == row.id)
                     .map(|(_, prefix)| prefix.clone())
-                    .collect(),
-                id: row.id,
-                station_code: row.station_code,
-                number: row.number,
-                name: row.name,
-                open: row.open,
-                clerk: row.clerk,
-                clerk_name: row.clerk_name,
-                version: row.version,
+                    .collect();
+                row.with_categories(categories)
             })
             .collect())
     }
@@ -448,9 +459,9 @@ impl Store {
     /// One window with its categories (every call and clerk move reads it).
     pub async fn counter_window(&self, window_id: i64) -> Result<Option<CounterWindow>> {
         let row = on_pool!(self, pool => {
-            sqlx::query_as::<_, WindowRow>(
-                "SELECT id, station_code, number, name, open, clerk, clerk_name, version FROM counter_windows WHERE id = $1",
-            )
+            sqlx::query_as::<_, WindowRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {WINDOW_COLUMNS} FROM counter_windows WHERE id = $1"
+            )))
             .bind(window_id)
             .fetch_optional(pool)
             .await
@@ -467,17 +478,7 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
-        Ok(Some(CounterWindow {
-            categories,
-            id: row.id,
-            station_code: row.station_code,
-            number: row.number,
-            name: row.name,
-            open: row.open,
-            clerk: row.clerk,
-            clerk_name: row.clerk_name,
-            version: row.version,
-        }))
+        Ok(Some(row.with_categories(categories)))
     }
 
     // ------------------------------------------------------------------------------ tickets

@@ -679,19 +679,24 @@ async fn messages_of_a_worker_that_died_after_claiming_are_claimed_again_after_t
     let none = app.store.claim_outbox_at(10, much_later).await.unwrap();
     assert!(none.is_empty(), "a sent message was claimed: {none:?}");
     assert_eq!(app.store.outbox_counts().await.unwrap(), (0, 2));
-    let case = app
-        .store
-        .get_case(created.body["number"].as_str().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let stored = app.store.case_notifications(case.id).await.unwrap();
+    let stored = notifications(app, &created).await;
     assert!(
         stored
             .iter()
             .all(|m| m.sent_by.as_deref() == Some("worker-b") && m.attempts == 1),
         "{stored:?}"
     );
+}
+
+/// The SMS rows of the case an intake reply created.
+async fn notifications(app: &TestApp, created: &Reply) -> Vec<yibao_store::OutboxMessage> {
+    let case = app
+        .store
+        .get_case(created.body["number"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    app.store.case_notifications(case.id).await.unwrap()
 }
 
 /// A failing gateway leaves the message queued with its error and a later retry time; the
@@ -711,13 +716,7 @@ async fn a_failed_sms_is_retried_later_and_the_log_sender_masks_phones() {
         .await
         .unwrap();
     assert_eq!((report.sent, report.failed), (0, 2));
-    let case = app
-        .store
-        .get_case(created.body["number"].as_str().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let queued = app.store.case_notifications(case.id).await.unwrap();
+    let queued = notifications(&app, &created).await;
     assert!(
         queued
             .iter()
