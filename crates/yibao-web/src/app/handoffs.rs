@@ -49,20 +49,32 @@ pub fn custody_label(case: &StoredCase) -> String {
 
 /// `custody_label` with the station shown as `station` (pages put its name there).
 pub fn custody_label_at(case: &StoredCase, station: &str) -> String {
+    // A space separates Chinese text from a code in Latin letters and digits, not from a name.
+    let lead = if station.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        " "
+    } else {
+        ""
+    };
+    let trail = if station.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+        " "
+    } else {
+        ""
+    };
+    let station = format!("{lead}{station}{trail}");
     match (case.originals_status, &case.originals_batch) {
         (OriginalsStatus::NoPaper, _) => "无纸质原件（均以电子证照提交）".to_owned(),
-        (OriginalsStatus::Held, None) => format!("在 {station} 保管"),
+        (OriginalsStatus::Held, None) => format!("在{station}保管"),
         (OriginalsStatus::Held, Some(batch)) => {
-            format!("在 {station} 保管，已装入交接批次 {batch} 待发出")
+            format!("在{station}保管，已装入交接批次 {batch} 待发出")
         }
         (OriginalsStatus::InTransit, Some(batch)) => {
-            format!("随交接批次 {batch} 流转途中（自 {station} 发出）")
+            format!("随交接批次 {batch} 流转途中（自{station}发出）")
         }
-        (OriginalsStatus::InTransit, None) => format!("流转途中（自 {station} 发出）"),
+        (OriginalsStatus::InTransit, None) => format!("流转途中（自{station}发出）"),
         (OriginalsStatus::Missing, Some(batch)) => {
-            format!("签收交接批次 {batch} 时缺失，待 {station} 核查")
+            format!("签收交接批次 {batch} 时缺失，待{station}核查")
         }
-        (OriginalsStatus::Missing, None) => format!("缺失，待 {station} 核查"),
+        (OriginalsStatus::Missing, None) => format!("缺失，待{station}核查"),
     }
 }
 

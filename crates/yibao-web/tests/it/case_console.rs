@@ -94,7 +94,7 @@ async fn a_clerk_takes_a_case_in_through_the_form_and_sees_errors_in_chinese() {
         "the full ID never reaches a page"
     );
     assert!(
-        case.contains("在 320903105201医保服务点（SZ-P1） 保管"),
+        case.contains("在 320903105201医保服务点（SZ-P1）保管"),
         "{case}"
     );
     assert!(case.contains("act-initial_review") && case.contains("退回补正"));
@@ -275,7 +275,7 @@ async fn originals_are_packed_sent_and_signed_for_item_by_item_in_the_console() 
     );
     let (_, case) = page(&town, &app, &format!("/cases/{}", numbers[0])).await;
     assert!(
-        case.contains("在 尚庄镇为民服务中心医保服务站（SZ-ST） 保管"),
+        case.contains("在尚庄镇为民服务中心医保服务站（SZ-ST）保管"),
         "{case}"
     );
 }

@@ -98,7 +98,7 @@ async fn journey(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
     let originals = driver.find(By::Id("case-originals")).await?.text().await?;
     assert_eq!(
         originals,
-        "在 庆福村委会医保服务点（片区骨干节点）（320903105201-PT） 保管"
+        "在庆福村委会医保服务点（片区骨干节点）（320903105201-PT）保管"
     );
     act(driver, "act-initial_review", "已转办待受理").await?;
 
