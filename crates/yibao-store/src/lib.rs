@@ -125,6 +125,8 @@ pub struct Store {
     pub(crate) reference: std::sync::Arc<memo::Memo<(String, String), IntakeReference>>,
     /// Each station's counter categories, read by every ticket issued, called or moved.
     pub(crate) categories: std::sync::Arc<memo::Memo<String, Vec<counter::CounterCategory>>>,
+    /// Stations by code for the hot paths that read one per request (the counter).
+    pub(crate) stations: std::sync::Arc<memo::Memo<String, Station>>,
 }
 
 /// A write transaction's hold on the SQLite writer slot (none on PostgreSQL); keep it alive
@@ -255,6 +257,7 @@ impl Store {
             calendar: Store::calendar_memo(),
             reference: Store::reference_memo(),
             categories: Store::categories_memo(),
+            stations: Store::stations_memo(),
         })
     }
 
@@ -282,6 +285,7 @@ impl Store {
             calendar: Store::calendar_memo(),
             reference: Store::reference_memo(),
             categories: Store::categories_memo(),
+            stations: Store::stations_memo(),
         })
     }
 
@@ -293,6 +297,13 @@ impl Store {
         std::sync::Arc::new(memo::Memo::new(
             cases::REFERENCE_MAX_AGE,
             cases::REFERENCE_MAX_ENTRIES,
+        ))
+    }
+
+    fn stations_memo() -> std::sync::Arc<memo::Memo<String, Station>> {
+        std::sync::Arc::new(memo::Memo::new(
+            stations::STATIONS_MAX_AGE,
+            stations::STATIONS_MAX_ENTRIES,
         ))
     }
 

@@ -9,6 +9,7 @@ use yibao_domain::{
 use crate::BeginWrite;
 use crate::audit::audit_in_tx;
 use crate::fetch_page;
+use crate::memo::Lookup;
 use crate::{
     AuditEntry, Bind, Conditions, Page, PageRequest, Result, Store, StoreError, now, on_pool,
 };
@@ -36,6 +37,10 @@ impl StationStatus {
         }
     }
 }
+
+/// How long a process trusts its copy of a station read through `Store::station_recent`.
+pub(crate) const STATIONS_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(5);
+pub(crate) const STATIONS_MAX_ENTRIES: usize = 10_000;
 
 /// A station as stored.
 #[derive(Debug, Clone, Serialize)]
@@ -205,6 +210,28 @@ macro_rules! insert_station {
 }
 
 impl Store {
+    /// A station as `get_station` reads it, kept in memory for `STATIONS_MAX_AGE` (a change
+    /// made by this process is seen at once, one made by another process within that time).
+    /// For paths that read the same station on every request, such as the counter's.
+    pub async fn station_recent(&self, code: &str) -> Result<Option<Station>> {
+        let generation = match self.stations.lookup(&code.to_owned()) {
+            Lookup::Hit(station) => return Ok(Some(station)),
+            Lookup::Miss(generation) => generation,
+        };
+        let station = self.get_station(code).await?;
+        if let Some(station) = &station {
+            self.stations
+                .keep(code.to_owned(), station.clone(), generation);
+        }
+        Ok(station)
+    }
+
+    /// Drops what this process keeps in memory about stations, after a committed change.
+    fn stations_changed(&self) {
+        self.reference.changed();
+        self.stations.changed();
+    }
+
     pub async fn get_station(&self, code: &str) -> Result<Option<Station>> {
         let row = on_pool!(self, pool => {
             sqlx::query_as::<_, StationRow>(sqlx::AssertSqlSafe(format!(
@@ -297,7 +324,7 @@ impl Store {
                 .map_err(|e| StoreError::from_write(e, &format!("站点编码 {}", record.code)))?;
             audit_in_tx!(&mut *tx, audit)?;
             tx.commit().await?;
-            self.reference.changed();
+            self.stations_changed();
         });
         self.get_station(record.code.as_str())
             .await?
@@ -319,7 +346,7 @@ impl Store {
             }
             audit_in_tx!(&mut *tx, audit)?;
             tx.commit().await?;
-            self.reference.changed();
+            self.stations_changed();
         });
         Ok(records.len() as u64)
     }
@@ -361,7 +388,7 @@ impl Store {
             }
             audit_in_tx!(&mut *tx, audit)?;
             tx.commit().await?;
-            self.reference.changed();
+            self.stations_changed();
         });
         self.get_station(record.code.as_str())
             .await?
@@ -396,7 +423,7 @@ impl Store {
             sqlx::query("DELETE FROM delegations WHERE station_code = $1").bind(code).execute(&mut *tx).await.map(|done| done.rows_affected())?;
             audit_in_tx!(&mut *tx, audit)?;
             tx.commit().await?;
-            self.reference.changed();
+            self.stations_changed();
         });
         self.get_station(code).await?.ok_or(StoreError::NotFound)
     }

@@ -97,7 +97,7 @@ fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
 /// The station, if it exists and is open (public pages: kiosk, board, booking).
 pub async fn open_station(store: &Store, code: &str) -> Result<Station, ApiError> {
     let station = store
-        .get_station(code)
+        .station_recent(code)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("站点“{code}”不存在")))?;
     if station.status != yibao_store::StationStatus::Open {

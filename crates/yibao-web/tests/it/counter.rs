@@ -278,6 +278,25 @@ async fn a_ticket_goes_from_the_kiosk_to_a_window_and_the_board_announces_it(app
             "OpenAPI lacks {path}"
         );
     }
+
+    // The station was read (and is kept in memory): once it is closed, the kiosk refuses.
+    let closed = app
+        .post_json(
+            &format!("/api/stations/{STATION}/close"),
+            Some(&app.admin_token),
+            &json!({ "reason": "并入区政务服务中心", "version": 1 }),
+        )
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.text);
+    let refused = app
+        .post_json(
+            &format!("/api/counter/stations/{STATION}/tickets"),
+            None,
+            &json!({ "category": "A" }),
+        )
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.text);
+    assert_eq!(refused.body["code"], "station_closed");
 }
 
 async fn the_green_channel_goes_first_but_never_starves_normal_tickets(app: &TestApp) {
