@@ -16,7 +16,6 @@ use yibao_domain::{HandlingMode, IdNumber, RegionCode, StationLevel};
 
 use crate::BeginWrite;
 use crate::audit::audit_in_tx;
-use crate::memo::Lookup;
 use crate::{AuditEntry, Page, PageRequest, Result, Store, StoreError, now, on_pool, prefix_end};
 
 /// Where a case's paper originals are (chain of custody).
@@ -958,8 +957,6 @@ impl Store {
         })
     }
 
-    /// The intake station and its ancestors up to the root, each with its status and how it
-    /// handles `item_code` (`None` when it does not), intake station first.
     /// What an intake routes on: the item, the chain of stations up from `station_code` with
     /// how each handles the item, and the county hall of the intake station's county — from
     /// memory when this process read
@@ -970,10 +967,16 @@ impl Store {
         item_code: &str,
     ) -> Result<IntakeReference> {
         let key = (station_code.to_owned(), item_code.to_owned());
-        let generation = match self.reference.lookup(&key) {
-            Lookup::Hit(reference) => return Ok(reference),
-            Lookup::Miss(generation) => generation,
-        };
+        self.reference
+            .get_or_load(key, self.read_intake_reference(station_code, item_code))
+            .await
+    }
+
+    async fn read_intake_reference(
+        &self,
+        station_code: &str,
+        item_code: &str,
+    ) -> Result<IntakeReference> {
         let item = self.get_item(item_code).await?;
         let chain = self.station_chain(station_code, item_code).await?;
         let county = chain.first().and_then(|intake| {
@@ -985,15 +988,15 @@ impl Store {
             Some(county) => self.county_hall(county.as_str()).await?,
             None => None,
         };
-        let reference = IntakeReference {
+        Ok(IntakeReference {
             item,
             chain,
             county_hall,
-        };
-        self.reference.keep(key, reference.clone(), generation);
-        Ok(reference)
+        })
     }
 
+    /// The intake station and its ancestors up to the root, each with its status and how it
+    /// handles `item_code` (`None` when it does not), intake station first.
     pub async fn station_chain(
         &self,
         station_code: &str,

@@ -14,7 +14,6 @@ use serde::Serialize;
 
 use crate::BeginWrite;
 use crate::audit::audit_in_tx;
-use crate::memo::Lookup;
 use crate::{AuditEntry, Pool, Result, Store, StoreError, on_pool};
 
 /// A business category of a station (ticket prefix `A`, name 参保登记…).
@@ -308,21 +307,17 @@ impl Store {
     /// (a change made by this process is seen at once, one made by another server process on
     /// the same PostgreSQL database within that time).
     pub async fn counter_categories(&self, station: &str) -> Result<Vec<CounterCategory>> {
-        let generation = match self.categories.lookup(&station.to_owned()) {
-            Lookup::Hit(categories) => return Ok(categories),
-            Lookup::Miss(generation) => generation,
+        let read = async {
+            Ok(on_pool!(self, pool => {
+                sqlx::query_as::<_, CounterCategory>(
+                    "SELECT station_code, prefix, name, position FROM counter_categories WHERE station_code = $1 ORDER BY position, prefix",
+                )
+                .bind(station)
+                .fetch_all(pool)
+                .await
+            })?)
         };
-        let rows = on_pool!(self, pool => {
-            sqlx::query_as::<_, CounterCategory>(
-                "SELECT station_code, prefix, name, position FROM counter_categories WHERE station_code = $1 ORDER BY position, prefix",
-            )
-            .bind(station)
-            .fetch_all(pool)
-            .await
-        })?;
-        self.categories
-            .keep(station.to_owned(), rows.clone(), generation);
-        Ok(rows)
+        self.categories.get_or_load(station.to_owned(), read).await
     }
 
     /// Creates a window serving `categories`; returns its id.
@@ -741,9 +736,10 @@ impl Store {
         };
         // Two forms rather than `($3 IS NULL OR category = $3)`, so that each walks its own
         // index (counter_calls_finished_category / counter_calls_finished) from the newest.
-        let (filter, category) = match category {
-            Some(category) => ("AND category = $4", category),
-            None => ("", ""),
+        let filter = if category.is_some() {
+            "AND category = $4"
+        } else {
+            ""
         };
         Ok(on_pool!(self, pool => {
             let query = sqlx::query_scalar::<_, Option<f64>>(sqlx::AssertSqlSafe(format!(
@@ -754,7 +750,10 @@ impl Store {
             .bind(station)
             .bind(since)
             .bind(limit);
-            let query = if filter.is_empty() { query } else { query.bind(category) };
+            let query = match category {
+                Some(category) => query.bind(category),
+                None => query,
+            };
             query.fetch_one(pool).await
         })?)
     }

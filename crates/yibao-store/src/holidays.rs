@@ -7,7 +7,6 @@ use yibao_domain::calendar::{CalendarDay, WorkingCalendar};
 
 use crate::BeginWrite;
 use crate::audit::audit_in_tx;
-use crate::memo::Lookup;
 use crate::{AuditEntry, Result, Store, StoreError, now, on_pool};
 
 impl Store {
@@ -35,13 +34,11 @@ impl Store {
     /// kept in memory: dropped when this process edits the calendar, and read again after
     /// `CALENDAR_MAX_AGE` at the latest, for edits made by another process.
     pub async fn working_calendar(&self) -> Result<WorkingCalendar> {
-        let generation = match self.calendar.lookup(&()) {
-            Lookup::Hit(calendar) => return Ok(calendar),
-            Lookup::Miss(generation) => generation,
-        };
-        let calendar = WorkingCalendar::new(&self.calendar_days().await?);
-        self.calendar.keep((), calendar.clone(), generation);
-        Ok(calendar)
+        self.calendar
+            .get_or_load((), async {
+                Ok(WorkingCalendar::new(&self.calendar_days().await?))
+            })
+            .await
     }
 
     /// Sets (adds or replaces) days and removes others, with one audit row, in one

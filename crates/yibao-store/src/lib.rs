@@ -250,15 +250,7 @@ impl Store {
             .test_before_acquire(false)
             .connect_with(options)
             .await?;
-        Ok(Store {
-            pool: Pool::Sqlite(pool),
-            write_lock: Default::default(),
-            intakes: Default::default(),
-            calendar: Store::calendar_memo(),
-            reference: Store::reference_memo(),
-            categories: Store::categories_memo(),
-            stations: Store::stations_memo(),
-        })
+        Ok(Store::with_pool(Pool::Sqlite(pool)))
     }
 
     pub async fn connect_postgres(options: PgConnectOptions) -> Result<Store> {
@@ -278,40 +270,31 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        Ok(Store {
-            pool: Pool::Postgres(pool),
+        Ok(Store::with_pool(Pool::Postgres(pool)))
+    }
+
+    /// A store on `pool` with empty write queues and caches.
+    fn with_pool(pool: Pool) -> Store {
+        use memo::Memo;
+        use std::sync::Arc;
+        Store {
+            pool,
             write_lock: Default::default(),
             intakes: Default::default(),
-            calendar: Store::calendar_memo(),
-            reference: Store::reference_memo(),
-            categories: Store::categories_memo(),
-            stations: Store::stations_memo(),
-        })
-    }
-
-    fn calendar_memo() -> std::sync::Arc<memo::Memo<(), yibao_domain::calendar::WorkingCalendar>> {
-        std::sync::Arc::new(memo::Memo::new(holidays::CALENDAR_MAX_AGE, 1))
-    }
-
-    fn reference_memo() -> std::sync::Arc<memo::Memo<(String, String), IntakeReference>> {
-        std::sync::Arc::new(memo::Memo::new(
-            cases::REFERENCE_MAX_AGE,
-            cases::REFERENCE_MAX_ENTRIES,
-        ))
-    }
-
-    fn stations_memo() -> std::sync::Arc<memo::Memo<String, Station>> {
-        std::sync::Arc::new(memo::Memo::new(
-            stations::STATIONS_MAX_AGE,
-            stations::STATIONS_MAX_ENTRIES,
-        ))
-    }
-
-    fn categories_memo() -> std::sync::Arc<memo::Memo<String, Vec<counter::CounterCategory>>> {
-        std::sync::Arc::new(memo::Memo::new(
-            counter::CATEGORIES_MAX_AGE,
-            counter::CATEGORIES_MAX_ENTRIES,
-        ))
+            calendar: Arc::new(Memo::new(holidays::CALENDAR_MAX_AGE, 1)),
+            reference: Arc::new(Memo::new(
+                cases::REFERENCE_MAX_AGE,
+                cases::REFERENCE_MAX_ENTRIES,
+            )),
+            categories: Arc::new(Memo::new(
+                counter::CATEGORIES_MAX_AGE,
+                counter::CATEGORIES_MAX_ENTRIES,
+            )),
+            stations: Arc::new(Memo::new(
+                stations::STATIONS_MAX_AGE,
+                stations::STATIONS_MAX_ENTRIES,
+            )),
+        }
     }
 
     pub async fn migrate(&self) -> Result<()> {

@@ -21,7 +21,7 @@ struct Entries<K, V> {
 }
 
 /// What a lookup found: the value, or the generation to hand back to `keep`.
-pub(crate) enum Lookup<V> {
+enum Lookup<V> {
     Hit(V),
     Miss(u64),
 }
@@ -38,7 +38,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         }
     }
 
-    pub(crate) fn lookup(&self, key: &K) -> Lookup<V> {
+    fn lookup(&self, key: &K) -> Lookup<V> {
         let entries = self.inner.lock().expect("memo poisoned");
         match entries.values.get(key) {
             Some((read_at, value)) if read_at.elapsed() < self.max_age => {
@@ -50,7 +50,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
 
     /// Keeps a value read after `lookup` gave `generation`, unless a change was committed
     /// meanwhile (what was read may predate it).
-    pub(crate) fn keep(&self, key: K, value: V, generation: u64) {
+    fn keep(&self, key: K, value: V, generation: u64) {
         let mut entries = self.inner.lock().expect("memo poisoned");
         if entries.generation != generation {
             return;
@@ -59,6 +59,22 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
             entries.values.clear();
         }
         entries.values.insert(key, (Instant::now(), value));
+    }
+
+    /// The value for `key`, from memory or else from `load` (kept unless a change was
+    /// committed while it loaded; an error is not kept).
+    pub(crate) async fn get_or_load<E>(
+        &self,
+        key: K,
+        load: impl std::future::Future<Output = Result<V, E>>,
+    ) -> Result<V, E> {
+        let generation = match self.lookup(&key) {
+            Lookup::Hit(value) => return Ok(value),
+            Lookup::Miss(generation) => generation,
+        };
+        let value = load.await?;
+        self.keep(key, value.clone(), generation);
+        Ok(value)
     }
 
     /// Called after a committed change to what the values were read from.

@@ -9,7 +9,6 @@ use yibao_domain::{
 use crate::BeginWrite;
 use crate::audit::audit_in_tx;
 use crate::fetch_page;
-use crate::memo::Lookup;
 use crate::{
     AuditEntry, Bind, Conditions, Page, PageRequest, Result, Store, StoreError, now, on_pool,
 };
@@ -214,16 +213,13 @@ impl Store {
     /// made by this process is seen at once, one made by another process within that time).
     /// For paths that read the same station on every request, such as the counter's.
     pub async fn station_recent(&self, code: &str) -> Result<Option<Station>> {
-        let generation = match self.stations.lookup(&code.to_owned()) {
-            Lookup::Hit(station) => return Ok(Some(station)),
-            Lookup::Miss(generation) => generation,
-        };
-        let station = self.get_station(code).await?;
-        if let Some(station) = &station {
-            self.stations
-                .keep(code.to_owned(), station.clone(), generation);
+        // A missing station is an error inside the memo, so that it is not kept.
+        let read = async { self.get_station(code).await?.ok_or(StoreError::NotFound) };
+        match self.stations.get_or_load(code.to_owned(), read).await {
+            Ok(station) => Ok(Some(station)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(error) => Err(error),
         }
-        Ok(station)
     }
 
     /// Drops what this process keeps in memory about stations, after a committed change.

@@ -517,8 +517,6 @@ pub async fn worklist_counts(
     Ok(counts)
 }
 
-/// The resident's lookup with case number and ID number; a mismatch looks exactly like an
-/// unknown number, and every lookup is audited.
 /// Failed lookups by case number and ID number (wrong pair, malformed ID) one client address
 /// may make within the login window (15 minutes) before it must wait: the pair is the
 /// resident's only key, so guessing is slowed down.
@@ -553,6 +551,8 @@ pub async fn resident_guarded<T>(
     result
 }
 
+/// The resident's lookup with case number and ID number; a mismatch looks exactly like an
+/// unknown number, and every lookup is audited.
 pub async fn track(
     store: &Store,
     number: &str,

@@ -654,22 +654,26 @@ async fn case_page(
         .into_iter()
         .map(|a| a.as_str().to_owned())
         .collect();
-    let mut names: Vec<(String, String)> = Vec::new();
-    let codes = [
+    // Every station the page mentions, read in one query.
+    let mut codes: Vec<String> = [
         &case.intake_station,
         &case.completing_station,
         &case.current_station,
     ]
     .into_iter()
     .chain(view.case.originals_station.as_ref())
-    .chain(view.events.iter().map(|e| &e.station_code));
-    for code in codes {
-        if !names.iter().any(|(c, _)| c == code)
-            && let Some(station) = state.store.get_station(code).await?
-        {
-            names.push((code.clone(), station.name));
-        }
-    }
+    .chain(view.events.iter().map(|e| &e.station_code))
+    .cloned()
+    .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let names: Vec<(String, String)> = state
+        .store
+        .stations_by_codes(&codes)
+        .await?
+        .into_iter()
+        .map(|station| (station.code.to_string(), station.name))
+        .collect();
     let chrome = Chrome::build(
         state,
         Some(staff),
@@ -823,10 +827,18 @@ pub async fn act(
     }
 }
 
-/// "name（code）" of a station among `names` (code → name), else the code.
+/// The name of a station among `names` (code → name).
+fn name_of<'a>(names: &'a [(String, String)], code: &str) -> Option<&'a str> {
+    names
+        .iter()
+        .find(|(c, _)| c == code)
+        .map(|(_, name)| name.as_str())
+}
+
+/// "name（code）" of a station among `names`, else the code.
 fn named(names: &[(String, String)], code: &str) -> String {
-    match names.iter().find(|(c, _)| c == code) {
-        Some((_, name)) => format!("{name}（{code}）"),
+    match name_of(names, code) {
+        Some(name) => format!("{name}（{code}）"),
         None => code.to_owned(),
     }
 }
@@ -839,10 +851,7 @@ impl CasePage {
 
     /// The name of a station the page mentions (its code when it has none).
     fn station_name(&self, code: &str) -> String {
-        match self.names.iter().find(|(c, _)| c == code) {
-            Some((_, name)) => name.clone(),
-            None => code.to_owned(),
-        }
+        name_of(&self.names, code).unwrap_or(code).to_owned()
     }
 }
 

@@ -63,14 +63,18 @@ async fn hall(app: &TestApp, windows: &[&[&str]]) -> Vec<i64> {
     ids
 }
 
+/// Asks the kiosk API for a ticket, whatever the answer.
+async fn kiosk(app: &TestApp, body: Value) -> Reply {
+    app.post_json(
+        &format!("/api/counter/stations/{STATION}/tickets"),
+        None,
+        &body,
+    )
+    .await
+}
+
 async fn take(app: &TestApp, body: Value) -> Value {
-    let reply = app
-        .post_json(
-            &format!("/api/counter/stations/{STATION}/tickets"),
-            None,
-            &body,
-        )
-        .await;
+    let reply = kiosk(app, body).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     reply.body
 }
@@ -288,13 +292,7 @@ async fn a_ticket_goes_from_the_kiosk_to_a_window_and_the_board_announces_it(app
         )
         .await;
     assert_eq!(closed.status, 200, "{}", closed.text);
-    let refused = app
-        .post_json(
-            &format!("/api/counter/stations/{STATION}/tickets"),
-            None,
-            &json!({ "category": "A" }),
-        )
-        .await;
+    let refused = kiosk(app, json!({ "category": "A" })).await;
     assert_eq!(refused.status, 409, "{}", refused.text);
     assert_eq!(refused.body["code"], "station_closed");
 }
@@ -710,13 +708,7 @@ async fn one_address_flooding_the_kiosk_is_refused_and_creates_nothing() {
     for _ in 0..3 {
         take(&app, json!({ "category": "A" })).await;
     }
-    let refused = app
-        .post_json(
-            &format!("/api/counter/stations/{STATION}/tickets"),
-            None,
-            &json!({ "category": "A" }),
-        )
-        .await;
+    let refused = kiosk(&app, json!({ "category": "A" })).await;
     assert_eq!(refused.status, 429, "{}", refused.text);
     assert_eq!(refused.body["code"], "too_many_requests");
     assert!(
