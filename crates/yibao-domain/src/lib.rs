@@ -15,6 +15,7 @@ pub mod division;
 pub mod error;
 pub mod geo;
 pub mod id_number;
+pub mod masking;
 pub mod region;
 pub mod station;
 pub mod ticket;

@@ -23,6 +23,7 @@ use tantivy::schema::{
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 use yibao_domain::id_number::mask_id_text;
+use yibao_domain::masking::mask_name;
 
 use crate::SearchError;
 use crate::analysis::{self, BigramTokenizer, WordTokenizer};
@@ -124,17 +125,6 @@ struct Fields {
     title_bigrams: Field,
     text: Field,
     text_words: Field,
-}
-
-/// Masks a name for lists: 张三 → 张*, 欧阳明华 → 欧**华.
-pub fn mask_name(name: &str) -> String {
-    let chars: Vec<char> = name.trim().chars().collect();
-    match chars.len() {
-        0 => String::new(),
-        1 => "*".to_owned(),
-        2 => format!("{}*", chars[0]),
-        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
-    }
 }
 
 /// Whether text is a whole ID number (18 with check char, or the old 15-digit form).
@@ -737,9 +727,7 @@ mod tests {
     }
 
     #[test]
-    fn names_and_ids_in_text_are_masked() {
-        assert_eq!(mask_name("欧阳明华"), "欧**华");
-        assert_eq!(mask_name("张三"), "张*");
+    fn ids_in_text_are_masked() {
         let (text, ids) = mask_ids_in_text("证号320902198001011234，电话13800000000");
         assert_eq!(text, "证号3209**********1234，电话13800000000");
         assert_eq!(ids, ["320902198001011234"]);

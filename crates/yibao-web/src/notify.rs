@@ -12,21 +12,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use yibao_domain::masking::mask_phone;
 use yibao_store::{OutboxMessage, SendOutcome, Store};
 
 /// Something that can deliver one SMS.
 pub trait Notifier: Send + Sync {
     /// Delivers `message`; an `Err` carries the reason and the store retries later.
     fn send(&self, message: &OutboxMessage) -> impl Future<Output = Result<(), String>> + Send;
-}
-
-/// A phone number with its middle four digits hidden: 138****0001.
-pub fn mask_phone(phone: &str) -> String {
-    if phone.len() == 11 && phone.is_ascii() {
-        format!("{}****{}", &phone[..3], &phone[7..])
-    } else {
-        "*".repeat(phone.chars().count())
-    }
 }
 
 /// Appends each message as one line to a file: `time<TAB>phone (masked)<TAB>text`.
@@ -167,12 +159,6 @@ pub async fn run_outbox_worker<N: Notifier>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn phones_are_masked_in_the_log() {
-        assert_eq!(mask_phone("13800000001"), "138****0001");
-        assert_eq!(mask_phone("12345"), "*****");
-    }
 
     #[test]
     fn gateway_urls_split_into_host_and_path() {

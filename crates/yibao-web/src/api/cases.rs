@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use yibao_domain::case::{CaseAction, CaseStatus};
 use yibao_domain::id_number::mask_id_text;
+use yibao_domain::masking::mask_name;
 use yibao_store::{CaseEventRecord, CaseSummary, PageRequest};
 
 use crate::AppState;
@@ -302,15 +303,6 @@ pub struct CaseSummaryDto {
     pub current_station: String,
     pub deadline: String,
     pub originals_status: String,
-}
-
-/// Masks a name to its first character: 张** .
-pub fn mask_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => format!("{first}{}", "*".repeat(chars.count().max(1))),
-        None => String::new(),
-    }
 }
 
 impl From<&CaseSummary> for CaseSummaryDto {

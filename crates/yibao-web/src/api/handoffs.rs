@@ -11,11 +11,12 @@ use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use yibao_domain::calendar::CalendarDay;
+use yibao_domain::masking::mask_name;
 use yibao_store::{HandoffBatch, PageRequest};
 
 use crate::AppState;
 use crate::api::ApiQuery;
-use crate::api::cases::{CasePageDto, CaseSummaryDto, mask_name, parse_json};
+use crate::api::cases::{CasePageDto, CaseSummaryDto, parse_json};
 use crate::app::Actor;
 use crate::app::calendar as calendar_case;
 use crate::app::cases::Clerk;

@@ -13,8 +13,9 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, OnceCell};
 use yibao_domain::RegionCode;
 use yibao_domain::id_number::mask_id_text;
+use yibao_domain::masking::mask_name;
 use yibao_search::archive::{
-    ArchiveIndex, ArchivePage, ArchiveQuery, ArchiveRecord, mask_ids_in_text, mask_name,
+    ArchiveIndex, ArchivePage, ArchiveQuery, ArchiveRecord, mask_ids_in_text,
 };
 use yibao_search::archive_file::ParsedArchive;
 use yibao_store::{ArchiveStamp, FileImport, NewArchive, Store, StoredArchive};

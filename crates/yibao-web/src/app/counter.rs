@@ -19,6 +19,7 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::broadcast;
 use yibao_domain::appointment::{self, AppointmentStatus, BookingPolicy, Slot, SlotCalendar};
+use yibao_domain::masking::{mask_name, mask_phone};
 use yibao_domain::ticket::{
     self, CallPolicy, CallReason, GreenChannelConfig, GreenClaim, GreenReason, QueuedTicket,
     TicketAction,
@@ -907,17 +908,8 @@ pub struct AppointmentView {
     pub version: i64,
 }
 
-fn mask_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => format!("{first}{}", "*".repeat(chars.count().max(1))),
-        None => String::new(),
-    }
-}
-
 fn appointment_view(appointment: &StoredAppointment) -> AppointmentView {
     let status = AppointmentStatus::parse(&appointment.status).unwrap_or(AppointmentStatus::Booked);
-    let phone = &appointment.phone;
     AppointmentView {
         id: appointment.id,
         station_code: appointment.station_code.clone(),
@@ -927,11 +919,7 @@ fn appointment_view(appointment: &StoredAppointment) -> AppointmentView {
             .to_string(),
         slot_end: local(appointment.slot_end).format("%H:%M").to_string(),
         name: mask_name(&appointment.name),
-        phone: if phone.len() >= 7 {
-            format!("{}****{}", &phone[..3], &phone[phone.len() - 4..])
-        } else {
-            "****".to_owned()
-        },
+        phone: mask_phone(&appointment.phone),
         id_number: yibao_domain::id_number::mask_id_text(&appointment.id_number),
         status,
         status_label: status.label(),

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
+use yibao_domain::masking::mask_name;
 use yibao_store::{BatchStatus, PageRequest};
 
 use super::{
@@ -14,7 +15,6 @@ use super::{
     page_number, render,
 };
 use crate::AppState;
-use crate::api::cases::mask_name;
 use crate::app::Actor;
 use crate::app::cases::Clerk;
 use crate::app::handoffs::{self as use_case, HandoffView, PackInput, ReceiptInput};

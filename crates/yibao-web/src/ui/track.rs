@@ -10,12 +10,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use yibao_domain::case::CaseStatus;
+use yibao_domain::masking::mask_name;
 
 use super::{
     Chrome, Crumb, HoursPart, LargeMode, UiError, UiForm, UiResult, hours_parts, local_time, render,
 };
 use crate::AppState;
-use crate::api::cases::mask_name;
 use crate::app::cases::{self as use_case, CaseView};
 use crate::auth::{self, MaybeStaff};
 
