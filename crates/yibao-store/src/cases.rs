@@ -132,10 +132,25 @@ pub struct IdempotencyKey {
     pub request_hash: String,
 }
 
+/// The intake event of a new case as `insert_cases` writes it.
+fn intake_event_record(new: &NewCase, id: i64, at: DateTime<Utc>) -> CaseEventRecord {
+    CaseEventRecord {
+        id,
+        at,
+        actor: new.created_by.clone(),
+        station_code: new.event.station().as_str().to_owned(),
+        kind: new.event.kind().to_owned(),
+        description: new.event.describe(),
+        detail: serde_json::to_value(&new.event).expect("events serialise"),
+    }
+}
+
 /// What an intake did.
 #[derive(Debug, Clone)]
 pub enum IntakeOutcome {
-    Created(StoredCase),
+    /// A new case, with the intake event its timeline starts with (as written, so the answer
+    /// needs no read-back).
+    Created(StoredCase, CaseEventRecord),
     /// The key was seen before with the same request: nothing new was created.
     Replayed(StoredCase),
     /// The key was used before for a different request.
@@ -341,7 +356,8 @@ fn value_rows(rows: usize, columns: usize) -> String {
 
 /// Writes a group of cases in an open transaction with one statement per table (not one per
 /// case): the rows, their numbers, the idempotency keys, the intake events, the SMS rows and
-/// the audit rows. Evaluates to `Result<Vec<(id, number)>, sqlx::Error>` in the group's order.
+/// the audit rows. Evaluates to `Result<Vec<(id, number, intake event id)>, sqlx::Error>` in the
+/// group's order.
 /// One intake to write: the case, its idempotency key, its audit row.
 type Intake<'a> = (&'a NewCase, Option<&'a IdempotencyKey>, &'a AuditEntry);
 
@@ -439,10 +455,11 @@ macro_rules! insert_cases {
             }
 
             let sql = format!(
-                "INSERT INTO case_events (case_id, at, actor, station_code, kind, description, detail) VALUES {}",
+                "INSERT INTO case_events (case_id, at, actor, station_code, kind, description, detail) VALUES {} \
+                 RETURNING id, case_id",
                 value_rows(group.len(), 7)
             );
-            let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let mut insert = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
             for (intake, id) in group.iter().zip(&ids) {
                 let event = &intake.0.event;
                 insert = insert
@@ -454,7 +471,17 @@ macro_rules! insert_cases {
                     .bind(event.describe())
                     .bind(serde_json::to_string(event).expect("events serialise"));
             }
-            insert.execute(&mut *$tx).await?;
+            // One intake event per case: match them back by case id.
+            let event_ids: std::collections::HashMap<i64, i64> = insert
+                .fetch_all(&mut *$tx)
+                .await?
+                .into_iter()
+                .map(|(event_id, case_id)| (case_id, event_id))
+                .collect();
+            let event_ids: Vec<i64> = ids
+                .iter()
+                .map(|id| event_ids.get(id).copied().ok_or(sqlx::Error::RowNotFound))
+                .collect::<std::result::Result<_, _>>()?;
 
             let mut messages: Vec<(i64, &str, String)> = Vec::new();
             for (((intake, row), id), number) in group.iter().zip(rows).zip(&ids).zip(&numbers) {
@@ -494,7 +521,9 @@ macro_rules! insert_cases {
                     .bind(&entry.ip);
             }
             insert.execute(&mut *$tx).await?;
-            Ok::<Vec<(i64, String)>, sqlx::Error>(ids.into_iter().zip(numbers).collect())
+            Ok::<Vec<(i64, String, i64)>, sqlx::Error>(
+                ids.into_iter().zip(numbers).zip(event_ids).map(|((id, number), event)| (id, number, event)).collect(),
+            )
         }
         .await
     }};
@@ -647,16 +676,19 @@ impl Store {
                 .iter()
                 .map(|i| (&i.new, i.key.as_ref(), &i.audit))
                 .collect();
-            let written: std::result::Result<Vec<(i64, String)>, sqlx::Error> = on_pool!(self, pool => async {
+            let written: std::result::Result<Vec<(i64, String, i64)>, sqlx::Error> = on_pool!(self, pool => async {
                 let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
                 let written = insert_cases!(tx, &intakes, &rows, at)?;
                 tx.commit().await?;
                 Ok(written)
             }.await);
             if let Ok(written) = written {
-                for ((intake, row), (id, number)) in group.into_iter().zip(rows).zip(written) {
+                for ((intake, row), (id, number, event_id)) in
+                    group.into_iter().zip(rows).zip(written)
+                {
+                    let event = intake_event_record(&intake.new, event_id, at);
                     let case = row.into_stored(&intake.new, id, number, at);
-                    let _ = intake.answer.send(Ok(IntakeOutcome::Created(case)));
+                    let _ = intake.answer.send(Ok(IntakeOutcome::Created(case, event)));
                 }
                 return;
             }
@@ -678,13 +710,13 @@ impl Store {
     ) -> Result<IntakeOutcome> {
         let at = now();
         let row = CaseRowValues::of(new);
-        let written: std::result::Result<(i64, String), sqlx::Error> = on_pool!(self, pool => async {
+        let written: std::result::Result<(i64, String, i64), sqlx::Error> = on_pool!(self, pool => async {
             let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
             let written = insert_cases!(tx, &[(new, idempotency, audit)], std::slice::from_ref(&row), at)?;
             tx.commit().await?;
             Ok(written.into_iter().next().expect("one case written"))
         }.await);
-        let (id, number) = match written {
+        let (id, number, event_id) = match written {
             Ok(done) => done,
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() && idempotency.is_some() => {
                 // A concurrent request with the same key committed first.
@@ -698,7 +730,10 @@ impl Store {
                 ));
             }
         };
-        Ok(IntakeOutcome::Created(row.into_stored(new, id, number, at)))
+        Ok(IntakeOutcome::Created(
+            row.into_stored(new, id, number, at),
+            intake_event_record(new, event_id, at),
+        ))
     }
 
     async fn replay(&self, key: &IdempotencyKey) -> Result<Option<IntakeOutcome>> {

@@ -405,9 +405,14 @@ async fn create_case(
     };
     let intake: IntakeBody = parse_json(&body)?;
     let clerk = Clerk::from(&staff);
-    let (case, created) = use_case::intake(&state.store, &clerk, &intake.input(), key).await?;
+    let (case, intake_event) = use_case::intake(&state.store, &clerk, &intake.input(), key).await?;
+    let created = intake_event.is_some();
+    let events = match intake_event {
+        Some(event) => vec![event],
+        None => state.store.case_events(case.id).await?,
+    };
     let view = CaseView {
-        events: state.store.case_events(case.id).await?,
+        events,
         calendar: state.store.working_calendar().await?,
         today: use_case::today(),
         case,

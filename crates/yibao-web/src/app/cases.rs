@@ -170,14 +170,15 @@ fn parse_intake(input: &IntakeInput) -> Result<IntakeRequest, ApiError> {
     })
 }
 
-/// Takes a case in at a station. With an idempotency key, a retry of the same request
-/// returns the first case (`created == false`) and creates nothing.
+/// Takes a case in at a station: the case and, when it was created now, its intake event (the
+/// whole timeline of a new case). With an idempotency key, a retry of the same request returns
+/// the first case with `None` and creates nothing.
 pub async fn intake(
     store: &Store,
     clerk: &Clerk,
     input: &IntakeInput,
     idempotency: Option<(String, String)>,
-) -> Result<(StoredCase, bool), ApiError> {
+) -> Result<(StoredCase, Option<CaseEventRecord>), ApiError> {
     let request = parse_intake(input)?;
     let station_code = match (&input.station_code, &clerk.station) {
         (Some(given), Some(own)) if given.trim() != own => {
@@ -292,8 +293,8 @@ pub async fn intake(
         request_hash,
     });
     match store.create_case(&new, key.as_ref(), &audit).await? {
-        IntakeOutcome::Created(case) => Ok((case, true)),
-        IntakeOutcome::Replayed(case) => Ok((case, false)),
+        IntakeOutcome::Created(case, event) => Ok((case, Some(event))),
+        IntakeOutcome::Replayed(case) => Ok((case, None)),
         IntakeOutcome::KeyReused => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",
