@@ -127,6 +127,8 @@ pub struct Store {
     pub(crate) categories: std::sync::Arc<memo::Memo<String, Vec<counter::CounterCategory>>>,
     /// Stations by code for the hot paths that read one per request (the counter).
     pub(crate) stations: std::sync::Arc<memo::Memo<String, Station>>,
+    /// Live sessions by token hash, read by every authenticated request.
+    pub(crate) sessions: std::sync::Arc<memo::Memo<String, users::SessionUser>>,
 }
 
 /// A write transaction's hold on the SQLite writer slot (none on PostgreSQL); keep it alive
@@ -293,6 +295,10 @@ impl Store {
             stations: Arc::new(Memo::new(
                 stations::STATIONS_MAX_AGE,
                 stations::STATIONS_MAX_ENTRIES,
+            )),
+            sessions: Arc::new(Memo::new(
+                users::SESSIONS_MAX_AGE,
+                users::SESSIONS_MAX_ENTRIES,
             )),
         }
     }

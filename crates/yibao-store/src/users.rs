@@ -108,6 +108,12 @@ pub struct NewUser {
     pub password_hash: String,
 }
 
+/// How long a process trusts a session it has read through `Store::session_user_recent`: a
+/// sign-out in this process ends the session at once, one in another server process within
+/// this time. Only live sessions are kept, never an unknown token.
+pub(crate) const SESSIONS_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(5);
+pub(crate) const SESSIONS_MAX_ENTRIES: usize = 10_000;
+
 /// The account behind a live session, with the session's CSRF token.
 #[derive(Debug, Clone)]
 pub struct SessionUser {
@@ -271,14 +277,32 @@ impl Store {
         .transpose()
     }
 
+    /// `session_user` through a short-lived copy in memory (see `SESSIONS_MAX_AGE`), for the
+    /// authentication of every request. Expiry is checked on each use.
+    pub async fn session_user_recent(&self, token_hash: &str) -> Result<Option<SessionUser>> {
+        // An unknown token is an error inside the memo, so that it is not kept.
+        let read = async {
+            self.session_user(token_hash)
+                .await?
+                .ok_or(StoreError::NotFound)
+        };
+        match self.sessions.get_or_load(token_hash.to_owned(), read).await {
+            Ok(session) if session.expires_at > now() => Ok(Some(session)),
+            Ok(_) | Err(StoreError::NotFound) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         on_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await.map(|done| done.rows_affected()))?;
+        self.sessions.changed();
         Ok(())
     }
 
     /// Removes expired sessions; returns how many.
     pub async fn purge_sessions(&self) -> Result<u64> {
         let done = on_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now()).execute(pool).await.map(|done| done.rows_affected()))?;
+        self.sessions.changed();
         Ok(done)
     }
 }

@@ -238,7 +238,7 @@ async fn session_from_parts(
             None => return Ok(None),
         },
     };
-    let session = state.store.session_user(&token_hash(token)).await?;
+    let session = state.store.session_user_recent(&token_hash(token)).await?;
     Ok(session.map(|session| (session, via_cookie)))
 }
 

@@ -10,6 +10,7 @@ on_both_backends!(
     health_names_the_backend_and_openapi_lists_the_paths,
     a_wrong_password_is_refused_and_repeated_failures_are_rate_limited,
     requests_without_a_token_get_a_problem_401,
+    a_signed_out_token_is_refused_at_once,
     a_station_is_created_read_and_listed,
     bad_station_input_gets_a_problem_and_changes_nothing,
     a_stale_update_is_refused_with_409,
@@ -123,6 +124,31 @@ async fn requests_without_a_token_get_a_problem_401(app: &TestApp) {
     let me = app.get("/api/session", Some(&app.admin_token)).await;
     assert_eq!(me.status, 200);
     assert_eq!(me.body["role"], "bureau_admin");
+}
+
+/// Sessions are kept in memory for a few seconds; signing out must end one at once all the
+/// same.
+async fn a_signed_out_token_is_refused_at_once(app: &TestApp) {
+    let token = app.login(VILLAGE.0, VILLAGE.1).await;
+    for _ in 0..2 {
+        let me = app.get("/api/session", Some(&token)).await;
+        assert_eq!(me.status, 200, "{}", me.text);
+        assert_eq!(me.body["username"], VILLAGE.0);
+    }
+    let signed_out = app
+        .client
+        .delete(app.url("/api/session"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status().as_u16(), 204);
+    let after = app.get("/api/session", Some(&token)).await;
+    assert_eq!(after.status, 401, "{}", after.text);
+    assert_eq!(after.body["code"], "unauthenticated");
+    // Another session of the same account is untouched.
+    let other = app.login(VILLAGE.0, VILLAGE.1).await;
+    assert_eq!(app.get("/api/session", Some(&other)).await.status, 200);
 }
 
 async fn a_station_is_created_read_and_listed(app: &TestApp) {
