@@ -624,11 +624,10 @@ impl Store {
         idempotency: Option<&IdempotencyKey>,
         audit: &AuditEntry,
     ) -> Result<IntakeOutcome> {
-        if let Some(key) = idempotency
-            && let Some(outcome) = self.replay(key).await?
-        {
-            return Ok(outcome);
-        }
+        // A key seen before is not looked up first: its row makes the group's insert fail on
+        // the unique index, the group is written again one intake per transaction, and there
+        // the violation turns into a replay (or a refused reuse). So a first request — nearly
+        // all of them — costs no read.
         let (answer, mut answered) = tokio::sync::oneshot::channel();
         self.intakes
             .pending

@@ -767,6 +767,22 @@ async fn concurrent_intakes_share_commits_and_each_key_creates_one_case(app: &Te
     )
     .await;
     replies.extend(wave((0..16).map(|n| Some(format!("pair-{}", n / 2))).collect()).await);
+    // Retries of committed requests arriving together with new ones: a retried key makes its
+    // group's insert fail, and the group is written again one by one.
+    replies.extend(
+        wave(
+            (0..16)
+                .map(|n| {
+                    Some(if n % 2 == 0 {
+                        format!("own-{n}")
+                    } else {
+                        format!("late-{n}")
+                    })
+                })
+                .collect(),
+        )
+        .await,
+    );
     let mut numbers_by_key: std::collections::HashMap<String, Vec<String>> = Default::default();
     let mut created = 0;
     // A new case's answer carries the timeline as written, not read back: it must be the
@@ -789,7 +805,10 @@ async fn concurrent_intakes_share_commits_and_each_key_creates_one_case(app: &Te
             numbers_by_key.entry(key).or_default().push(number);
         }
     }
-    assert_eq!(created, 40, "24 own keys + 8 pairs + 8 without a key");
+    assert_eq!(
+        created, 48,
+        "24 own keys + 8 pairs + 8 without a key + 8 late keys"
+    );
     for (key, numbers) in &numbers_by_key {
         assert!(
             numbers.iter().all(|n| n == &numbers[0]),
@@ -797,13 +816,13 @@ async fn concurrent_intakes_share_commits_and_each_key_creates_one_case(app: &Te
         );
     }
     let numbers = app.store.case_numbers().await.unwrap();
-    assert_eq!(app.store.count_cases().await.unwrap() - before, 40);
+    assert_eq!(app.store.count_cases().await.unwrap() - before, 48);
     let distinct: std::collections::HashSet<&String> = numbers.iter().collect();
     assert_eq!(distinct.len(), numbers.len(), "no number twice");
     let (pending, sent) = app.store.outbox_counts().await.unwrap();
     assert_eq!(
         pending + sent,
-        80,
+        96,
         "an SMS to the applicant and the proxy per case"
     );
     for (number, answered) in &answered_timelines {
@@ -826,7 +845,7 @@ async fn concurrent_intakes_share_commits_and_each_key_creates_one_case(app: &Te
     let created_rows = audit.items.iter().filter(|r| r.action == "case.create");
     let audited: std::collections::HashSet<&str> =
         created_rows.map(|r| r.entity_id.as_str()).collect();
-    assert_eq!(audited.len(), 40, "one case.create row per case");
+    assert_eq!(audited.len(), 48, "one case.create row per case");
     for number in numbers.iter().skip(before as usize) {
         assert!(audited.contains(number.as_str()), "{number} not audited");
     }
