@@ -354,6 +354,19 @@ fn value_rows(rows: usize, columns: usize) -> String {
         .join(", ")
 }
 
+/// The values of `RETURNING value, key` rows in the order of `keys` (a multi-row INSERT does
+/// not promise its RETURNING order); a key without a row is `RowNotFound`.
+fn in_order<V: Copy, K: Eq + std::hash::Hash>(
+    rows: Vec<(V, K)>,
+    keys: &[K],
+) -> std::result::Result<Vec<V>, sqlx::Error> {
+    let by_key: std::collections::HashMap<K, V> =
+        rows.into_iter().map(|(value, key)| (key, value)).collect();
+    keys.iter()
+        .map(|key| by_key.get(key).copied().ok_or(sqlx::Error::RowNotFound))
+        .collect()
+}
+
 /// Writes a group of cases in an open transaction with one statement per table (not one per
 /// case): the rows, their numbers, the idempotency keys, the intake events, the SMS rows and
 /// the audit rows. Evaluates to `Result<Vec<(id, number, intake event id)>, sqlx::Error>` in the
@@ -407,17 +420,8 @@ macro_rules! insert_cases {
                     .bind(at)
                     .bind(at);
             }
-            // RETURNING order is not promised: match the rows back by their placeholder number.
-            let returned: std::collections::HashMap<String, i64> = insert
-                .fetch_all(&mut *$tx)
-                .await?
-                .into_iter()
-                .map(|(id, number)| (number, id))
-                .collect();
-            let ids: Vec<i64> = provisional
-                .iter()
-                .map(|number| returned.get(number).copied().ok_or(sqlx::Error::RowNotFound))
-                .collect::<std::result::Result<_, _>>()?;
+            // Match the rows back by their placeholder number.
+            let ids = in_order(insert.fetch_all(&mut *$tx).await?, &provisional)?;
             let numbers: Vec<String> = ids.iter().map(|id| case_number(at, *id)).collect();
 
             let whens: Vec<String> = (0..ids.len())
@@ -472,16 +476,7 @@ macro_rules! insert_cases {
                     .bind(serde_json::to_string(event).expect("events serialise"));
             }
             // One intake event per case: match them back by case id.
-            let event_ids: std::collections::HashMap<i64, i64> = insert
-                .fetch_all(&mut *$tx)
-                .await?
-                .into_iter()
-                .map(|(event_id, case_id)| (case_id, event_id))
-                .collect();
-            let event_ids: Vec<i64> = ids
-                .iter()
-                .map(|id| event_ids.get(id).copied().ok_or(sqlx::Error::RowNotFound))
-                .collect::<std::result::Result<_, _>>()?;
+            let event_ids = in_order(insert.fetch_all(&mut *$tx).await?, &ids)?;
 
             let mut messages: Vec<(i64, &str, String)> = Vec::new();
             for (((intake, row), id), number) in group.iter().zip(rows).zip(&ids).zip(&numbers) {
