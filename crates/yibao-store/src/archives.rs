@@ -131,7 +131,7 @@ impl Store {
         let at = now();
         let mut outcome = FileImport::default();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
+            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
             for (index, record) in records.iter().enumerate() {
                 let position = index as i64 + 1;
                 let hash = content_hash(record);

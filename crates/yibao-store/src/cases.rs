@@ -341,187 +341,275 @@ macro_rules! record_events {
     }};
 }
 
-/// `($1, $2, …), (…), …`: placeholders for `rows` rows of `columns` values each.
-fn value_rows(rows: usize, columns: usize) -> String {
-    (0..rows)
+/// `($k+1, $k+2, …), (…), …`: placeholders for `rows` rows of `columns` values each, numbered
+/// on from `offset` (bumped past them).
+fn value_rows(offset: &mut usize, rows: usize, columns: usize) -> String {
+    let text = (0..rows)
         .map(|row| {
             let values: Vec<String> = (1..=columns)
-                .map(|column| format!("${}", row * columns + column))
+                .map(|column| format!("${}", *offset + row * columns + column))
                 .collect();
             format!("({})", values.join(", "))
         })
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    *offset += rows * columns;
+    text
 }
 
-/// The values of `RETURNING value, key` rows in the order of `keys` (a multi-row INSERT does
-/// not promise its RETURNING order); a key without a row is `RowNotFound`.
-fn in_order<V: Copy, K: Eq + std::hash::Hash>(
-    rows: Vec<(V, K)>,
-    keys: &[K],
-) -> std::result::Result<Vec<V>, sqlx::Error> {
-    let by_key: std::collections::HashMap<K, V> =
-        rows.into_iter().map(|(value, key)| (key, value)).collect();
-    keys.iter()
-        .map(|key| by_key.get(key).copied().ok_or(sqlx::Error::RowNotFound))
-        .collect()
-}
-
-/// Writes a group of cases in an open transaction with one statement per table (not one per
-/// case): the rows, their numbers, the idempotency keys, the intake events, the SMS rows and
-/// the audit rows. Evaluates to `Result<Vec<(id, number, intake event id)>, sqlx::Error>` in the
-/// group's order.
 /// One intake to write: the case, its idempotency key, its audit row.
 type Intake<'a> = (&'a NewCase, Option<&'a IdempotencyKey>, &'a AuditEntry);
 
-macro_rules! insert_cases {
-    ($tx:ident, $group:expr, $rows:expr, $at:expr) => {{
+/// The ids a group's rows get, chosen before they are written, so every row of the group —
+/// case, number, key, intake event, SMS, audit — goes in one statement with no read-back.
+struct GroupIds {
+    cases: Vec<i64>,
+    events: Vec<i64>,
+}
+
+/// SQLite, inside the write transaction (the only writer): the next ids are the largest plus
+/// one, as SQLite itself would give them.
+const SQLITE_LAST_IDS: &str = "SELECT COALESCE((SELECT max(id) FROM cases), 0), \
+     COALESCE((SELECT max(id) FROM case_events), 0)";
+/// PostgreSQL: ids drawn from the identity sequences, safe with several server processes.
+const POSTGRES_NEXT_IDS: &str = "SELECT nextval(pg_get_serial_sequence('cases', 'id')), \
+     nextval(pg_get_serial_sequence('case_events', 'id')) FROM generate_series(1, $1)";
+
+/// The one statement that writes a group: an INSERT per table, all with explicit ids. SQLite
+/// runs them as consecutive statements in the write transaction; PostgreSQL as one statement
+/// of data-modifying CTEs, atomic on its own (foreign keys are checked at its end).
+fn group_sql(postgres: bool, cases: usize, keys: usize, messages: usize) -> String {
+    let overriding = if postgres {
+        " OVERRIDING SYSTEM VALUE"
+    } else {
+        ""
+    };
+    let mut offset = 0;
+    let mut inserts = vec![format!(
+        "INSERT INTO cases (id, number, item_code, item_name, channel, applicant_name, applicant_id, \
+         applicant_phone, proxy_name, proxy_id, proxy_phone, proxy_relation, proxy_authorisation, \
+         region_code, intake_station, completing_station, current_station, status, deadline, state, \
+         checklist, originals_station, originals_status, version, created_by, created_at, updated_at)\
+         {overriding} VALUES {}",
+        value_rows(&mut offset, cases, 27)
+    )];
+    if keys > 0 {
+        inserts.push(format!(
+            "INSERT INTO idempotency_keys (actor, key, request_hash, case_id, created_at) VALUES {}",
+            value_rows(&mut offset, keys, 5)
+        ));
+    }
+    inserts.push(format!(
+        "INSERT INTO case_events (id, case_id, at, actor, station_code, kind, description, detail)\
+         {overriding} VALUES {}",
+        value_rows(&mut offset, cases, 8)
+    ));
+    if messages > 0 {
+        inserts.push(format!(
+            "INSERT INTO notification_outbox (case_id, phone, body, created_at, attempts, \
+             next_attempt_at) VALUES {}",
+            value_rows(&mut offset, messages, 6)
+        ));
+    }
+    inserts.push(format!(
+        "INSERT INTO audit_log (at, actor, action, entity, entity_id, region_code, detail, ip) \
+         VALUES {}",
+        value_rows(&mut offset, cases, 8)
+    ));
+    if postgres {
+        let last = inserts.pop().expect("an audit insert");
+        let ctes: Vec<String> = inserts
+            .iter()
+            .enumerate()
+            .map(|(i, insert)| format!("w{i} AS ({insert})"))
+            .collect();
+        format!("WITH {} {last}", ctes.join(", "))
+    } else {
+        inserts.join(";\n")
+    }
+}
+
+/// Binds a group's values to `$query` (from `group_sql`) in its placeholder order and evaluates
+/// to the query. The SMS texts and audit rows name each case by its number, known up front.
+macro_rules! bind_group {
+    ($query:expr, $group:expr, $rows:expr, $ids:expr, $numbers:expr, $keyed:expr, $messages:expr, $at:expr) => {{
         let group: &[Intake<'_>] = $group;
         let rows: &[CaseRowValues] = $rows;
+        let ids: &GroupIds = $ids;
+        let numbers: &[String] = $numbers;
+        let keyed: &[(&IdempotencyKey, i64)] = $keyed;
+        let messages: &[(i64, &str, String)] = $messages;
         let at: DateTime<Utc> = $at;
-        async {
-            let provisional: Vec<String> = group.iter().map(|_| provisional_number()).collect();
-            let sql = format!(
-                "INSERT INTO cases (number, item_code, item_name, channel, applicant_name, applicant_id, applicant_phone, \
-                 proxy_name, proxy_id, proxy_phone, proxy_relation, proxy_authorisation, region_code, intake_station, \
-                 completing_station, current_station, status, deadline, state, checklist, originals_station, \
-                 originals_status, version, created_by, created_at, updated_at) VALUES {} RETURNING id, number",
-                value_rows(group.len(), 26)
-            );
-            let mut insert = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
-            for ((intake, row), number) in group.iter().zip(rows).zip(&provisional) {
-                let new = intake.0;
-                let proxy = new.proxy.as_ref();
-                insert = insert
-                    .bind(number)
-                    .bind(&new.item_code)
-                    .bind(&new.item_name)
-                    .bind(new.channel.as_str())
-                    .bind(&new.applicant_name)
-                    .bind(new.applicant_id.expose())
-                    .bind(&new.applicant_phone)
-                    .bind(proxy.map(|p| p.name.clone()))
-                    .bind(proxy.map(|p| p.id_number.expose().to_owned()))
-                    .bind(proxy.and_then(|p| p.phone.clone()))
-                    .bind(proxy.map(|p| p.relation.as_str()))
-                    .bind(proxy.map(|p| p.authorisation.clone()))
-                    .bind(new.region_code.as_str())
-                    .bind(new.state.intake_station.as_str())
-                    .bind(new.state.completing_station.as_str())
-                    .bind(new.state.current_station.as_str())
-                    .bind(new.state.status.as_str())
-                    .bind(new.state.deadline)
-                    .bind(&row.state_json)
-                    .bind(&row.checklist_json)
-                    .bind(&row.originals_station)
-                    .bind(row.originals_status.as_str())
-                    .bind(1i64)
-                    .bind(&new.created_by)
-                    .bind(at)
-                    .bind(at);
-            }
-            // Match the rows back by their placeholder number.
-            let ids = in_order(insert.fetch_all(&mut *$tx).await?, &provisional)?;
-            let numbers: Vec<String> = ids.iter().map(|id| case_number(at, *id)).collect();
+        let mut query = $query;
+        for (((intake, row), id), number) in group.iter().zip(rows).zip(&ids.cases).zip(numbers) {
+            let new = intake.0;
+            let proxy = new.proxy.as_ref();
+            query = query
+                .bind(*id)
+                .bind(number)
+                .bind(&new.item_code)
+                .bind(&new.item_name)
+                .bind(new.channel.as_str())
+                .bind(&new.applicant_name)
+                .bind(new.applicant_id.expose())
+                .bind(&new.applicant_phone)
+                .bind(proxy.map(|p| p.name.clone()))
+                .bind(proxy.map(|p| p.id_number.expose().to_owned()))
+                .bind(proxy.and_then(|p| p.phone.clone()))
+                .bind(proxy.map(|p| p.relation.as_str()))
+                .bind(proxy.map(|p| p.authorisation.clone()))
+                .bind(new.region_code.as_str())
+                .bind(new.state.intake_station.as_str())
+                .bind(new.state.completing_station.as_str())
+                .bind(new.state.current_station.as_str())
+                .bind(new.state.status.as_str())
+                .bind(new.state.deadline)
+                .bind(&row.state_json)
+                .bind(&row.checklist_json)
+                .bind(&row.originals_station)
+                .bind(row.originals_status.as_str())
+                .bind(1i64)
+                .bind(&new.created_by)
+                .bind(at)
+                .bind(at);
+        }
+        for (key, id) in keyed {
+            query = query
+                .bind(&key.actor)
+                .bind(&key.key)
+                .bind(&key.request_hash)
+                .bind(*id)
+                .bind(at);
+        }
+        for ((intake, id), event_id) in group.iter().zip(&ids.cases).zip(&ids.events) {
+            let event = &intake.0.event;
+            query = query
+                .bind(*event_id)
+                .bind(*id)
+                .bind(at)
+                .bind(&intake.0.created_by)
+                .bind(event.station().as_str())
+                .bind(event.kind())
+                .bind(event.describe())
+                .bind(serde_json::to_string(event).expect("events serialise"));
+        }
+        for (id, phone, body) in messages {
+            query = query
+                .bind(*id)
+                .bind(*phone)
+                .bind(body)
+                .bind(at)
+                .bind(0i32)
+                .bind(at);
+        }
+        for (intake, number) in group.iter().zip(numbers) {
+            let entry = intake.2;
+            query = query
+                .bind(at)
+                .bind(&entry.actor)
+                .bind(&entry.action)
+                .bind(&entry.entity)
+                .bind(number)
+                .bind(&entry.region_code)
+                .bind(entry.detail.to_string())
+                .bind(&entry.ip);
+        }
+        query
+    }};
+}
 
-            let whens: Vec<String> = (0..ids.len())
-                .map(|i| format!("WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
-                .collect();
-            let sql = format!(
-                "UPDATE cases SET number = CASE id {} END WHERE id IN ({})",
-                whens.join(" "),
-                (0..ids.len()).map(|i| format!("${}", 2 * ids.len() + i + 1)).collect::<Vec<_>>().join(", ")
-            );
-            let mut update = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (id, number) in ids.iter().zip(&numbers) {
-                update = update.bind(*id).bind(number);
-            }
-            for id in &ids {
-                update = update.bind(*id);
-            }
-            update.execute(&mut *$tx).await?;
-
+impl Store {
+    /// Writes a group of cases — rows, numbers, idempotency keys, intake events, SMS rows and
+    /// audit rows — atomically with one statement, and returns each case's (id, number,
+    /// intake event id) in the group's order. SQLite: four round trips to the writer's
+    /// connection (begin, last ids, the inserts, commit); PostgreSQL: two (the ids, then the
+    /// statement).
+    async fn insert_group(
+        &self,
+        group: &[Intake<'_>],
+        rows: &[CaseRowValues],
+        at: DateTime<Utc>,
+    ) -> std::result::Result<Vec<(i64, String, i64)>, sqlx::Error> {
+        let n = group.len();
+        // Everything but the ids is ready before the database is touched.
+        let write = |ids: &GroupIds| {
+            let numbers: Vec<String> = ids.cases.iter().map(|id| case_number(at, *id)).collect();
             let keyed: Vec<(&IdempotencyKey, i64)> = group
                 .iter()
-                .zip(&ids)
+                .zip(&ids.cases)
                 .filter_map(|(intake, id)| intake.1.map(|key| (key, *id)))
                 .collect();
-            if !keyed.is_empty() {
-                let sql = format!(
-                    "INSERT INTO idempotency_keys (actor, key, request_hash, case_id, created_at) VALUES {}",
-                    value_rows(keyed.len(), 5)
-                );
-                let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (key, id) in keyed {
-                    insert = insert.bind(&key.actor).bind(&key.key).bind(&key.request_hash).bind(id).bind(at);
-                }
-                insert.execute(&mut *$tx).await?;
-            }
-
-            let sql = format!(
-                "INSERT INTO case_events (case_id, at, actor, station_code, kind, description, detail) VALUES {} \
-                 RETURNING id, case_id",
-                value_rows(group.len(), 7)
-            );
-            let mut insert = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
-            for (intake, id) in group.iter().zip(&ids) {
-                let event = &intake.0.event;
-                insert = insert
-                    .bind(*id)
-                    .bind(at)
-                    .bind(&intake.0.created_by)
-                    .bind(event.station().as_str())
-                    .bind(event.kind())
-                    .bind(event.describe())
-                    .bind(serde_json::to_string(event).expect("events serialise"));
-            }
-            // One intake event per case: match them back by case id.
-            let event_ids = in_order(insert.fetch_all(&mut *$tx).await?, &ids)?;
-
             let mut messages: Vec<(i64, &str, String)> = Vec::new();
-            for (((intake, row), id), number) in group.iter().zip(rows).zip(&ids).zip(&numbers) {
+            for (((intake, row), id), number) in
+                group.iter().zip(rows).zip(&ids.cases).zip(&numbers)
+            {
                 if let Some(body) = intake.0.event.sms(number, &intake.0.item_name) {
                     for phone in &row.phones {
                         messages.push((*id, phone.as_str(), body.clone()));
                     }
                 }
             }
-            if !messages.is_empty() {
-                let sql = format!(
-                    "INSERT INTO notification_outbox (case_id, phone, body, created_at, attempts, next_attempt_at) VALUES {}",
-                    value_rows(messages.len(), 6)
-                );
-                let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (id, phone, body) in &messages {
-                    insert = insert.bind(*id).bind(*phone).bind(body).bind(at).bind(0i32).bind(at);
-                }
-                insert.execute(&mut *$tx).await?;
+            (numbers, keyed, messages)
+        };
+        let ids = match &self.pool {
+            crate::Pool::Sqlite(pool) => {
+                let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+                let (cases, events): (i64, i64) =
+                    sqlx::query_as(SQLITE_LAST_IDS).fetch_one(&mut *tx).await?;
+                let ids = GroupIds {
+                    cases: (1..=n as i64).map(|k| cases + k).collect(),
+                    events: (1..=n as i64).map(|k| events + k).collect(),
+                };
+                let (numbers, keyed, messages) = write(&ids);
+                let sql = group_sql(false, n, keyed.len(), messages.len());
+                bind_group!(
+                    sqlx::query(sqlx::AssertSqlSafe(sql)),
+                    group,
+                    rows,
+                    &ids,
+                    &numbers,
+                    &keyed,
+                    &messages,
+                    at
+                )
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                ids
             }
-
-            let sql = format!(
-                "INSERT INTO audit_log (at, actor, action, entity, entity_id, region_code, detail, ip) VALUES {}",
-                value_rows(group.len(), 8)
-            );
-            let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (intake, number) in group.iter().zip(&numbers) {
-                let entry = intake.2;
-                insert = insert
-                    .bind(at)
-                    .bind(&entry.actor)
-                    .bind(&entry.action)
-                    .bind(&entry.entity)
-                    .bind(number)
-                    .bind(&entry.region_code)
-                    .bind(entry.detail.to_string())
-                    .bind(&entry.ip);
+            crate::Pool::Postgres(pool) => {
+                let drawn: Vec<(i64, i64)> = sqlx::query_as(POSTGRES_NEXT_IDS)
+                    .bind(n as i64)
+                    .fetch_all(pool)
+                    .await?;
+                let ids = GroupIds {
+                    cases: drawn.iter().map(|(case, _)| *case).collect(),
+                    events: drawn.iter().map(|(_, event)| *event).collect(),
+                };
+                let (numbers, keyed, messages) = write(&ids);
+                let sql = group_sql(true, n, keyed.len(), messages.len());
+                bind_group!(
+                    sqlx::query(sqlx::AssertSqlSafe(sql)),
+                    group,
+                    rows,
+                    &ids,
+                    &numbers,
+                    &keyed,
+                    &messages,
+                    at
+                )
+                .execute(pool)
+                .await?;
+                ids
             }
-            insert.execute(&mut *$tx).await?;
-            Ok::<Vec<(i64, String, i64)>, sqlx::Error>(
-                ids.into_iter().zip(numbers).zip(event_ids).map(|((id, number), event)| (id, number, event)).collect(),
-            )
-        }
-        .await
-    }};
+        };
+        Ok(ids
+            .cases
+            .iter()
+            .zip(&ids.events)
+            .map(|(id, event)| (*id, case_number(at, *id), *event))
+            .collect())
+    }
 }
 
 /// The values of a new case's row that are derived from it.
@@ -670,12 +758,7 @@ impl Store {
                 .iter()
                 .map(|i| (&i.new, i.key.as_ref(), &i.audit))
                 .collect();
-            let written: std::result::Result<Vec<(i64, String, i64)>, sqlx::Error> = on_pool!(self, pool => async {
-                let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
-                let written = insert_cases!(tx, &intakes, &rows, at)?;
-                tx.commit().await?;
-                Ok(written)
-            }.await);
+            let written = self.insert_group(&intakes, &rows, at).await;
             if let Ok(written) = written {
                 for ((intake, row), (id, number, event_id)) in
                     group.into_iter().zip(rows).zip(written)
@@ -704,12 +787,10 @@ impl Store {
     ) -> Result<IntakeOutcome> {
         let at = now();
         let row = CaseRowValues::of(new);
-        let written: std::result::Result<(i64, String, i64), sqlx::Error> = on_pool!(self, pool => async {
-            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
-            let written = insert_cases!(tx, &[(new, idempotency, audit)], std::slice::from_ref(&row), at)?;
-            tx.commit().await?;
-            Ok(written.into_iter().next().expect("one case written"))
-        }.await);
+        let written = self
+            .insert_group(&[(new, idempotency, audit)], std::slice::from_ref(&row), at)
+            .await
+            .map(|written| written.into_iter().next().expect("one case written"));
         let (id, number, event_id) = match written {
             Ok(done) => done,
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() && idempotency.is_some() => {
@@ -805,7 +886,7 @@ impl Store {
         let completed_at = state.status.is_final().then_some(at);
         let phones = case.phones();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
+            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
             let changed = sqlx::query(
                 "UPDATE cases SET status = $1, current_station = $2, deadline = $3, state = $4, \
                  version = version + 1, updated_at = $5, completed_at = $6 WHERE id = $7 AND version = $8",

@@ -105,7 +105,7 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
+            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
             for change in changes {
                 if change.mode == HandlingMode::None {
                     sqlx::query("DELETE FROM delegations WHERE station_code = $1 AND item_code = $2")

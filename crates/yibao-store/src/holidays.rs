@@ -52,7 +52,7 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
+            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
             for date in remove {
                 sqlx::query("DELETE FROM holidays WHERE date = $1")
                     .bind(*date)

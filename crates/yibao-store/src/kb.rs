@@ -45,7 +45,7 @@ impl Store {
     ) -> Result<i64> {
         let at = now();
         let saved = on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
+            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
             let saved = match version {
                 None => {
                     sqlx::query(

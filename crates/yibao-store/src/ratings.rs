@@ -40,7 +40,7 @@ impl Store {
     ) -> Result<Rating> {
         let at = now();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.write_lock).await?;
+            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
             sqlx::query(
                 "INSERT INTO case_ratings (case_id, station_code, score, comment, created_at) VALUES ($1, $2, $3, $4, $5)",
             )
