@@ -4,8 +4,10 @@
 For each backend, from a fresh demo database (`yibao demo --no-serve`), with `yibao serve`:
   1. the village clerk posts 异地就医备案 intakes (`POST /api/cases`, each with its own
      Idempotency-Key; the case, its timeline, its SMS outbox rows and its audit row commit in one
-     transaction before the 201) from `--clients` threads as fast as they can for `--seconds`:
-     the throughput, and the latency of each request;
+     transaction before the 201) over `--clients` keep-alive connections as fast as they can for
+     `--seconds`, twice: driven by `wrk` (Debian package `wrk`, with bench/intake_wrk.lua; skipped
+     with a notice when it is not installed) and by Python threads: the throughput, and the
+     latency of each request;
   2. the same intakes offered open-loop at `--rate` per second for `--seconds`: the latency
      (measured from each request's scheduled start, so a queue behind a slow request counts);
   3. the raw limit in the same run and with the same durability: a bare loop of transactions
@@ -153,6 +155,34 @@ def closed_loop(port: int, token: str, clients: int, seconds: float) -> dict:
     return summary(latencies, time.perf_counter() - started)
 
 
+def wrk_milliseconds(text: str) -> float:
+    value, unit = re.fullmatch(r"([0-9.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def closed_loop_wrk(port: int, token: str, clients: int, seconds: float, work: pathlib.Path) -> dict:
+    """The same closed loop driven by wrk (C, epoll; Debian package `wrk`): 2 threads, `clients`
+    keep-alive connections, each request with its own Idempotency-Key (bench/intake_wrk.lua)."""
+    body_file = work / "intake-body.json"
+    body_file.write_text(json.dumps(BODY, ensure_ascii=False), encoding="utf-8")
+    output = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s", "--latency",
+         "-s", str(REPO / "bench" / "intake_wrk.lua"), f"http://127.0.0.1:{port}",
+         "--", token, str(body_file), uuid.uuid4().hex[:12]],
+        capture_output=True, text=True, check=True).stdout
+    created, other = map(int, re.search(r"intake-statuses created=(\d+) other=(\d+)", output).groups())
+    if other:
+        raise RuntimeError(f"wrk: {other} intakes answered other than 201:\n{output}")
+    duration = float(re.search(r"requests in ([0-9.]+)s", output).group(1))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    return {
+        "n": created,
+        "per_s": created / duration,
+        "p50": wrk_milliseconds(percentiles["50"]),
+        "p99": wrk_milliseconds(percentiles["99"]),
+    }
+
+
 def open_loop(port: int, token: str, rate: float, seconds: float, threads_n: int = 16) -> dict:
     """Requests scheduled every 1/rate s; thread k takes the k-th of every `threads_n`."""
     total = int(rate * seconds)
@@ -243,6 +273,15 @@ def raw_postgres(admin_url: str, clients: int, seconds: float, work: pathlib.Pat
     return {"per_s": tps, "mean": mean}
 
 
+def count_cases(backend: str, db_url: str) -> int:
+    if backend == "sqlite":
+        with sqlite3.connect(db_url.removeprefix("sqlite://")) as connection:
+            return connection.execute("SELECT count(*) FROM cases").fetchone()[0]
+    output = subprocess.run(["psql", db_url, "-X", "-q", "-t", "-A", "-c", "SELECT count(*) FROM cases"],
+                            capture_output=True, text=True, check=True).stdout
+    return int(output.strip())
+
+
 def run_backend(backend: str, args, work: pathlib.Path) -> dict:
     folder = work / backend
     folder.mkdir()
@@ -266,8 +305,20 @@ def run_backend(backend: str, args, work: pathlib.Path) -> dict:
         warm = Client(port, token)
         for _ in range(100):
             warm.intake()
-        log(f"{backend}: closed loop, {args.clients} clients for {args.seconds} s")
+        log(f"{backend}: closed loop, {args.clients} Python client threads for {args.seconds} s")
         closed = closed_loop(port, token, args.clients, args.seconds)
+        closed_wrk = None
+        if shutil.which("wrk"):
+            log(f"{backend}: closed loop, wrk with {args.clients} connections for {args.seconds} s")
+            before = count_cases(backend, db_url)
+            closed_wrk = closed_loop_wrk(port, token, args.clients, args.seconds, folder)
+            stored = count_cases(backend, db_url) - before
+            # Requests still in flight when wrk stops may commit without being counted.
+            if not closed_wrk["n"] <= stored <= closed_wrk["n"] + args.clients:
+                raise RuntimeError(f"wrk counted {closed_wrk['n']} created intakes, the database holds {stored} new cases")
+            closed_wrk["stored"] = stored
+        else:
+            log("wrk not found (Debian package wrk): the wrk closed loop is skipped")
         log(f"{backend}: open loop at {args.rate}/s for {args.seconds} s")
         opened = open_loop(port, token, args.rate, args.seconds)
     finally:
@@ -279,7 +330,7 @@ def run_backend(backend: str, args, work: pathlib.Path) -> dict:
     else:
         raw = raw_postgres(args.pg_admin_url, args.clients, args.seconds, folder)
         subprocess.run(["psql", args.pg_admin_url, "-X", "-q", "-c", f"DROP DATABASE IF EXISTS {PG_DB}"], check=True)
-    return {"closed": closed, "open": opened, "raw": raw}
+    return {"closed": closed, "closed_wrk": closed_wrk, "open": opened, "raw": raw}
 
 
 def main() -> None:
@@ -330,23 +381,45 @@ def main() -> None:
         "Method: a fresh demo database per backend; the village clerk (`qingfu`) posts 异地就医备案 intakes "
         "(`POST /api/cases` with an Idempotency-Key; case, timeline, SMS outbox rows and audit row in one "
         "transaction, committed before the 201; SQLite WAL with synchronous=FULL, PostgreSQL with fsync on). "
-        f"Closed loop: {args.clients} client threads, one keep-alive connection each, for {args.seconds:g} s. "
-        f"Open loop: {args.rate:g} intakes/s scheduled evenly over 16 threads, latency from each request's "
-        "scheduled start; achieved = completions ÷ the time from the first scheduled start to the last answer. Raw limit, same run, same durability: a bare loop of transactions each inserting "
+        f"Closed loop, two clients in turn on the same server: (a) `wrk` (C, epoll, Debian package `wrk`; "
+        f"2 threads, {args.clients} keep-alive connections, bench/intake_wrk.lua gives each request its own "
+        "Idempotency-Key; the new cases are counted in the database afterwards and must match the 201s), "
+        f"(b) {args.clients} Python threads with http.client, one keep-alive connection each; {args.seconds:g} s each. "
+        f"Open loop: {args.rate:g} intakes/s scheduled evenly over 16 Python threads, latency from each request's "
+        "scheduled start; achieved = completions ÷ the time from the first scheduled start to the last answer. "
+        "Raw limit, same run, same durability: a bare loop of transactions each inserting "
         "one ~1 KB row and one audit-sized row (SQLite: Python's sqlite3, one writer; PostgreSQL: `pgbench` "
-        f"with {args.clients} clients). Latencies in milliseconds, nearest-rank percentiles.",
+        f"with {args.clients} clients). Latencies in milliseconds (Python: nearest-rank percentiles; wrk: its "
+        "own latency distribution). The clients run on the same 2 cores as the server and the database.",
         "",
         "Goals: intake throughput at least half the raw limit; p99 under 20 ms at 500 intakes/s.",
         "",
-        "| backend | closed loop intakes/s | p50 | p99 | raw limit tx/s | share of raw | open loop offered/s | achieved/s | p50 | p99 | max |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "Throughput (closed loop):",
+        "",
+        "| backend | raw limit tx/s | wrk intakes/s | p50 | p99 | share of raw | Python intakes/s | p50 | p99 | share of raw |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for backend, r in results.items():
-        c, o, raw = r["closed"], r["open"], r["raw"]
-        share = c["per_s"] / raw["per_s"] if raw["per_s"] else float("nan")
+        c, w, raw = r["closed"], r["closed_wrk"], r["raw"]
+        def share(x):
+            return f"{x['per_s'] / raw['per_s']:.0%}" if raw["per_s"] else "n/a"
+        wrk_cells = (f"{w['per_s']:,.0f} | {w['p50']:.2f} | {w['p99']:.2f} | {share(w)}" if w
+                     else "not run (no wrk) | | |")
         lines.append(
-            f"| {backend} | {c['per_s']:,.0f} | {c['p50']:.2f} | {c['p99']:.2f} | {raw['per_s']:,.0f} | "
-            f"{share:.0%} | {o['offered']:,.0f} | {o['per_s']:,.0f} | {o['p50']:.2f} | {o['p99']:.2f} | {o['max']:.1f} |"
+            f"| {backend} | {raw['per_s']:,.0f} | {wrk_cells} | {c['per_s']:,.0f} | {c['p50']:.2f} | "
+            f"{c['p99']:.2f} | {share(c)} |"
+        )
+    lines += [
+        "",
+        "Latency (open loop):",
+        "",
+        "| backend | offered/s | achieved/s | p50 | p99 | max |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for backend, r in results.items():
+        o = r["open"]
+        lines.append(
+            f"| {backend} | {o['offered']:,.0f} | {o['per_s']:,.0f} | {o['p50']:.2f} | {o['p99']:.2f} | {o['max']:.1f} |"
         )
     lines += ["", "Reading: written by hand below after looking at the figures."]
     benchlib.write_section(pathlib.Path(args.results), SECTION, "\n".join(lines))
