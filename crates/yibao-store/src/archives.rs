@@ -131,7 +131,8 @@ impl Store {
         let at = now();
         let mut outcome = FileImport::default();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             for (index, record) in records.iter().enumerate() {
                 let position = index as i64 + 1;
                 let hash = content_hash(record);

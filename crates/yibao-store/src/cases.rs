@@ -522,8 +522,8 @@ impl Store {
     /// Writes a group of cases — rows, numbers, idempotency keys, intake events, SMS rows and
     /// audit rows — atomically with one statement, and returns each case's (id, number,
     /// intake event id) in the group's order. SQLite: four round trips to the writer's
-    /// connection (begin, last ids, the inserts, commit); PostgreSQL: two (the ids, then the
-    /// statement).
+    /// connection (begin, last ids, the inserts, commit); PostgreSQL: two on one pool
+    /// connection (the ids, then the statement).
     async fn insert_group(
         &self,
         group: &[Intake<'_>],
@@ -553,7 +553,8 @@ impl Store {
         };
         let ids = match &self.pool {
             crate::Pool::Sqlite(pool) => {
-                let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+                let mut turn = pool.write_turn(&self.writer).await?;
+                let mut tx = turn.begin().await?;
                 let (cases, events): (i64, i64) =
                     sqlx::query_as(SQLITE_LAST_IDS).fetch_one(&mut *tx).await?;
                 let ids = GroupIds {
@@ -578,29 +579,41 @@ impl Store {
                 ids
             }
             crate::Pool::Postgres(pool) => {
-                let drawn: Vec<(i64, i64)> = sqlx::query_as(POSTGRES_NEXT_IDS)
-                    .bind(n as i64)
-                    .fetch_all(pool)
-                    .await?;
-                let ids = GroupIds {
-                    cases: drawn.iter().map(|(case, _)| *case).collect(),
-                    events: drawn.iter().map(|(_, event)| *event).collect(),
+                let mut held = self.intakes.postgres.lock().await;
+                let mut connection = match held.take() {
+                    Some(connection) => connection,
+                    None => pool.acquire().await?,
                 };
-                let (numbers, keyed, messages) = write(&ids);
-                let sql = group_sql(true, n, keyed.len(), messages.len());
-                bind_group!(
-                    sqlx::query(sqlx::AssertSqlSafe(sql)),
-                    group,
-                    rows,
-                    &ids,
-                    &numbers,
-                    &keyed,
-                    &messages,
-                    at
-                )
-                .execute(pool)
-                .await?;
-                ids
+                let written = async {
+                    let drawn: Vec<(i64, i64)> = sqlx::query_as(POSTGRES_NEXT_IDS)
+                        .bind(n as i64)
+                        .fetch_all(&mut *connection)
+                        .await?;
+                    let ids = GroupIds {
+                        cases: drawn.iter().map(|(case, _)| *case).collect(),
+                        events: drawn.iter().map(|(_, event)| *event).collect(),
+                    };
+                    let (numbers, keyed, messages) = write(&ids);
+                    let sql = group_sql(true, n, keyed.len(), messages.len());
+                    bind_group!(
+                        sqlx::query(sqlx::AssertSqlSafe(sql)),
+                        group,
+                        rows,
+                        &ids,
+                        &numbers,
+                        &keyed,
+                        &messages,
+                        at
+                    )
+                    .execute(&mut *connection)
+                    .await?;
+                    Ok::<GroupIds, sqlx::Error>(ids)
+                }
+                .await;
+                if matches!(written, Ok(_) | Err(sqlx::Error::Database(_))) {
+                    *held = Some(connection);
+                }
+                written?
             }
         };
         Ok(ids
@@ -684,6 +697,10 @@ impl CaseRowValues {
 pub(crate) struct IntakeGroup {
     pending: std::sync::Mutex<Vec<PendingIntake>>,
     leader: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// PostgreSQL: the connection group commits run on, kept from one group to the next
+    /// (a pool connection is pinged on its way back to the pool: a round trip per group);
+    /// dropped after an error that is not the database refusing a row.
+    postgres: tokio::sync::Mutex<Option<sqlx::pool::PoolConnection<sqlx::Postgres>>>,
 }
 
 /// The most intakes one group commit writes.
@@ -886,7 +903,8 @@ impl Store {
         let completed_at = state.status.is_final().then_some(at);
         let phones = case.phones();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let changed = sqlx::query(
                 "UPDATE cases SET status = $1, current_station = $2, deadline = $3, state = $4, \
                  version = version + 1, updated_at = $5, completed_at = $6 WHERE id = $7 AND version = $8",

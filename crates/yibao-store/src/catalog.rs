@@ -77,7 +77,8 @@ impl Store {
         let existing = self.list_items().await?;
         let mut changed = 0;
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             sqlx::query(
                 "INSERT INTO catalogs (code, name, issuer, published, source) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (code) DO UPDATE SET name = excluded.name, issuer = excluded.issuer, \
@@ -164,7 +165,8 @@ impl Store {
         let at = now();
         let body = serde_json::to_string(item).expect("items serialise");
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let done = sqlx::query(
                 "UPDATE service_items SET name = $2, category = $3, lowest_level = $4, body = $5, version = version + 1, \
                  updated_by = $6, updated_at = $7 WHERE code = $1 AND version = $8",

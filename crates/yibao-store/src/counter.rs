@@ -284,7 +284,8 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             sqlx::query(
                 "INSERT INTO counter_categories (station_code, prefix, name, position) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (station_code, prefix) DO UPDATE SET name = $3, position = $4",
@@ -330,7 +331,8 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<i64> {
         let id = on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO counter_windows (station_code, number, name, open) VALUES ($1, $2, $3, TRUE) RETURNING id",
             )
@@ -364,7 +366,8 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let done = sqlx::query(
                 "UPDATE counter_windows SET name = $1, open = $2, version = version + 1 WHERE id = $3 AND version = $4",
             )
@@ -404,7 +407,8 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let done = sqlx::query("UPDATE counter_windows SET clerk = $1, clerk_name = $2, version = version + 1 WHERE id = $3")
                 .bind(clerk.map(|c| c.0))
                 .bind(clerk.map(|c| c.1))
@@ -481,7 +485,8 @@ impl Store {
     /// Issues a ticket with the next daily number of its category; returns it as stored.
     pub async fn issue_ticket(&self, new: &NewTicket, audit: &AuditEntry) -> Result<StoredTicket> {
         let issued = on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let issued = issue_in_tx!(tx, new);
             let mut audit = audit.clone();
             audit.entity_id = format!("{}/{}/{}", new.station_code, new.day, issued.number);
@@ -553,7 +558,8 @@ impl Store {
         // transaction (call row included) is rolled back. The UPDATE returns the called ticket,
         // so the caller needs no second read.
         let claimed = on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let call_id: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO counter_calls (ticket_id, station_code, day, number, category, window_id, window_number, clerk, reason, queued_at, called_at, last_called_at) \
                  SELECT id, station_code, day, number, category, $1, $2, $3, $4, queued_at, $5, $5 FROM counter_tickets WHERE id = $6 AND status = 'waiting' RETURNING id",
@@ -603,7 +609,8 @@ impl Store {
     ) -> Result<()> {
         let call_id = ticket.call_id.ok_or(StoreError::StaleVersion)?;
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let done = match step {
                 TicketMove::Transfer { to_category } => sqlx::query(
                     "UPDATE counter_tickets SET status = $1, category = $2, window_id = NULL, call_id = NULL WHERE id = $3 AND status = $4 AND call_id = $5",
@@ -780,7 +787,8 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             sqlx::query(
                 "INSERT INTO counter_calendars (station_code, prefix, hours, slot_minutes, capacity) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (station_code, prefix) DO UPDATE SET hours = $3, slot_minutes = $4, capacity = $5",
@@ -842,7 +850,8 @@ impl Store {
     ) -> Result<BookingOutcome> {
         let at = crate::now();
         let outcome = on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             if !take_slot!(tx, &new.station_code, &new.prefix, new.slot_start, new.capacity) {
                 tx.rollback().await?;
                 BookingOutcome::Full
@@ -883,7 +892,8 @@ impl Store {
     ) -> Result<BookingOutcome> {
         let at = crate::now();
         let outcome = on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             if !take_slot!(tx, &appointment.station_code, &appointment.prefix, slot_start, capacity) {
                 tx.rollback().await?;
                 BookingOutcome::Full
@@ -921,7 +931,8 @@ impl Store {
     ) -> Result<()> {
         let at = crate::now();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let done = sqlx::query(
                 "UPDATE counter_appointments SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4 AND status = 'booked'",
             )
@@ -952,7 +963,8 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<(i64, String)> {
         let issued = on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let issued = issue_in_tx!(tx, ticket);
             let done = sqlx::query(
                 "UPDATE counter_appointments SET status = 'checked_in', ticket_id = $1, updated_at = $2, version = version + 1 \

@@ -105,7 +105,8 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             for change in changes {
                 if change.mode == HandlingMode::None {
                     sqlx::query("DELETE FROM delegations WHERE station_code = $1 AND item_code = $2")

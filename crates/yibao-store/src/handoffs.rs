@@ -247,7 +247,8 @@ impl Store {
         let at = now();
         let provisional = crate::cases::provisional_number();
         let written: std::result::Result<String, StoreError> = on_pool!(self, pool => async {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO handoff_batches (number, from_station, to_station, status, created_by, created_at, version) \
                  VALUES ($1, $2, $3, 'packed', $4, $5, 1) RETURNING id",
@@ -316,7 +317,8 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let changed = sqlx::query(
                 "UPDATE handoff_batches SET status = 'in_transit', sent_by = $1, sent_at = $2, version = version + 1 \
                  WHERE id = $3 AND status = 'packed' AND version = $4",
@@ -374,7 +376,8 @@ impl Store {
             BatchStatus::Discrepancy
         };
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let changed = sqlx::query(
                 "UPDATE handoff_batches SET status = $1, received_by = $2, received_at = $3, version = version + 1 \
                  WHERE id = $4 AND status = 'in_transit' AND version = $5",

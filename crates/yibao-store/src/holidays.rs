@@ -52,7 +52,8 @@ impl Store {
     ) -> Result<()> {
         let at = now();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             for date in remove {
                 sqlx::query("DELETE FROM holidays WHERE date = $1")
                     .bind(*date)

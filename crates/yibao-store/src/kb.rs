@@ -45,7 +45,8 @@ impl Store {
     ) -> Result<i64> {
         let at = now();
         let saved = on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let saved = match version {
                 None => {
                     sqlx::query(

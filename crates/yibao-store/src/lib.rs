@@ -132,56 +132,81 @@ pub struct Store {
 
 /// How write transactions get their turn and their connection.
 ///
-/// SQLite allows one writer at a time: write transactions queue on `lock`, in order, instead of
-/// colliding on the database lock and backing off in SQLite's busy handler. They all run on
-/// one dedicated connection (`sqlite`, a pool of one), so its page cache stays valid from one
-/// write to the next: spread over the read pool's connections, every write found the pages
-/// the previous write (on another connection) had changed invalid and read them again, about
-/// 15 page reads per intake. PostgreSQL has neither (its writers run concurrently).
+/// SQLite allows one writer at a time: write transactions queue on `slot`, in order, instead
+/// of colliding on the database lock and backing off in SQLite's busy handler. The slot holds
+/// the writers' own connection, kept out of any pool:
+/// - Its page cache stays valid from one write to the next. Spread over the read pool's
+///   connections, every write found the pages the previous write (made on another
+///   connection) invalid and read them again: about 15 page reads per intake.
+/// - A pooled connection is pinged on its way back to the pool, one more round trip to its
+///   worker thread that the next writer had to wait for.
+///
+/// An in-memory database exists only within the pool that made it, so there the slot is
+/// empty and writers take a pool connection in their turn. PostgreSQL uses neither: its
+/// writers run concurrently on pool connections.
 #[derive(Clone, Default)]
 pub(crate) struct Writer {
-    lock: std::sync::Arc<tokio::sync::Mutex<()>>,
-    sqlite: Option<SqlitePool>,
+    slot: std::sync::Arc<tokio::sync::Mutex<Option<sqlx::SqliteConnection>>>,
 }
 
-/// A write transaction's hold on the SQLite writer slot (none on PostgreSQL); keep it alive
-/// until the transaction commits or rolls back.
-pub(crate) type WriteTurn = Option<tokio::sync::OwnedMutexGuard<()>>;
-
-/// How a store function begins a write transaction on either backend.
-pub(crate) trait BeginWrite<DB: sqlx::Database> {
-    /// SQLite: waits for the writer slot, then `BEGIN IMMEDIATE` (the write lock is taken at
-    /// once, so no transaction fails upgrading from read to write). PostgreSQL: `BEGIN`.
-    async fn begin_write(
-        &self,
-        writer: &Writer,
-    ) -> std::result::Result<(WriteTurn, sqlx::Transaction<'static, DB>), sqlx::Error>;
+/// A writer's turn on SQLite: the slot, and a pool connection when the slot has none. Begin
+/// the transaction from it with `begin` and keep it until the transaction ends.
+pub(crate) struct SqliteTurn {
+    slot: tokio::sync::OwnedMutexGuard<Option<sqlx::SqliteConnection>>,
+    pooled: Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>,
 }
 
-impl BeginWrite<sqlx::Sqlite> for sqlx::SqlitePool {
-    async fn begin_write(
-        &self,
-        writer: &Writer,
-    ) -> std::result::Result<(WriteTurn, sqlx::Transaction<'static, sqlx::Sqlite>), sqlx::Error>
-    {
-        let turn = writer.lock.clone().lock_owned().await;
-        let tx = writer
-            .sqlite
-            .as_ref()
-            .unwrap_or(self)
-            .begin_with("BEGIN IMMEDIATE")
-            .await?;
-        Ok((Some(turn), tx))
+impl SqliteTurn {
+    /// `BEGIN IMMEDIATE`: the database's write lock is taken at once, so no transaction fails
+    /// upgrading from read to write.
+    pub(crate) async fn begin(
+        &mut self,
+    ) -> std::result::Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
+        use sqlx::Connection;
+        let connection: &mut sqlx::SqliteConnection = match (&mut self.pooled, &mut *self.slot) {
+            (Some(pooled), _) => pooled,
+            (None, Some(own)) => own,
+            (None, None) => return Err(sqlx::Error::PoolClosed),
+        };
+        connection.begin_with("BEGIN IMMEDIATE").await
     }
 }
 
-impl BeginWrite<sqlx::Postgres> for sqlx::PgPool {
-    async fn begin_write(
-        &self,
-        _writer: &Writer,
-    ) -> std::result::Result<(WriteTurn, sqlx::Transaction<'static, sqlx::Postgres>), sqlx::Error>
-    {
-        Ok((None, self.begin().await?))
+/// A writer's connection on PostgreSQL (any pool connection).
+pub(crate) struct PostgresTurn(sqlx::pool::PoolConnection<sqlx::Postgres>);
+
+impl PostgresTurn {
+    pub(crate) async fn begin(
+        &mut self,
+    ) -> std::result::Result<sqlx::Transaction<'_, sqlx::Postgres>, sqlx::Error> {
+        use sqlx::Connection;
+        self.0.begin().await
+    }
+}
+
+/// How a store function gets the connection for a write transaction on either backend:
+/// `let mut turn = pool.write_turn(&self.writer).await?; let mut tx = turn.begin().await?;`.
+pub(crate) trait BeginWrite {
+    type Turn;
+    async fn write_turn(&self, writer: &Writer) -> std::result::Result<Self::Turn, sqlx::Error>;
+}
+
+impl BeginWrite for sqlx::SqlitePool {
+    type Turn = SqliteTurn;
+    async fn write_turn(&self, writer: &Writer) -> std::result::Result<SqliteTurn, sqlx::Error> {
+        let slot = writer.slot.clone().lock_owned().await;
+        let pooled = match *slot {
+            Some(_) => None,
+            None => Some(self.acquire().await?),
+        };
+        Ok(SqliteTurn { slot, pooled })
+    }
+}
+
+impl BeginWrite for sqlx::PgPool {
+    type Turn = PostgresTurn;
+    async fn write_turn(&self, _writer: &Writer) -> std::result::Result<PostgresTurn, sqlx::Error> {
+        Ok(PostgresTurn(self.acquire().await?))
     }
 }
 
@@ -274,22 +299,18 @@ impl Store {
         // within the pool that made it, so there the writers share the read pool.
         let filename = options.get_filename().to_string_lossy().into_owned();
         let in_memory = filename == ":memory:" || filename.contains("mode=memory");
-        let writer = if in_memory {
-            None
-        } else {
-            Some(
-                SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .test_before_acquire(false)
-                    .connect_with(options)
-                    .await?,
-            )
-        };
-        let mut store = Store::with_pool(Pool::Sqlite(pool));
-        store.writer.sqlite = writer;
+        let store = Store::with_pool(Pool::Sqlite(pool));
+        if !in_memory {
+            use sqlx::ConnectOptions;
+            // Every kind of write runs here, an intake group's statement in up to 64 sizes
+            // among them: room for all their prepared statements.
+            let own = options
+                .clone()
+                .statement_cache_capacity(512)
+                .connect()
+                .await?;
+            *store.writer.slot.lock().await = Some(own);
+        }
         Ok(store)
     }
 
@@ -379,8 +400,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        if let Some(writer) = &self.writer.sqlite {
-            writer.close().await;
+        if let Some(writer) = self.writer.slot.lock().await.take() {
+            use sqlx::Connection;
+            let _ = writer.close().await;
         }
         on_pool!(self, pool => pool.close().await)
     }

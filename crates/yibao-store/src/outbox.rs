@@ -84,7 +84,8 @@ impl Store {
             Pool::Sqlite(_) => "",
         };
         let messages = on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let messages = sqlx::query_as::<_, OutboxMessage>(sqlx::AssertSqlSafe(format!(
                 "SELECT {COLUMNS} FROM notification_outbox WHERE sent_at IS NULL AND attempts < $1 \
                  AND next_attempt_at <= $2 ORDER BY id LIMIT $3{skip_locked}"
@@ -117,7 +118,8 @@ impl Store {
         let at = now();
         let mut report = DeliveryReport::default();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             for outcome in outcomes {
                 match &outcome.result {
                     Ok(()) => {

@@ -40,7 +40,8 @@ impl Store {
     ) -> Result<Rating> {
         let at = now();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             sqlx::query(
                 "INSERT INTO case_ratings (case_id, station_code, score, comment, created_at) VALUES ($1, $2, $3, $4, $5)",
             )

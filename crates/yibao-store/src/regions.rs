@@ -124,7 +124,8 @@ impl Store {
         };
         let full = statement(chunk_rows);
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             for chunk in rows.chunks(chunk_rows) {
                 let sql = if chunk.len() == chunk_rows { full.clone() } else { statement(chunk.len()) };
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -330,7 +331,8 @@ impl Store {
         audit: &crate::AuditEntry,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             for row in rows {
                 let done = sqlx::query(
                     "UPDATE regions SET population = $2, lon = COALESCE($3, lon), lat = COALESCE($4, lat), \

@@ -315,7 +315,8 @@ impl Store {
     ) -> Result<Station> {
         let at = now();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             insert_station!(&mut *tx, record, generated, at)
                 .map_err(|e| StoreError::from_write(e, &format!("站点编码 {}", record.code)))?;
             audit_in_tx!(&mut *tx, audit)?;
@@ -335,7 +336,8 @@ impl Store {
     ) -> Result<u64> {
         let at = now();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             for (record, generated) in records {
                 insert_station!(&mut *tx, record, *generated, at)
                     .map_err(|e| StoreError::from_write(e, &format!("站点编码 {}", record.code)))?;
@@ -356,7 +358,8 @@ impl Store {
     ) -> Result<Station> {
         let at = now();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let done = sqlx::query(
                 "UPDATE stations SET name = $2, level = $3, region_code = $4, host_type = $5, parent_code = $6, \
                  lon = $7, lat = $8, location_generated = FALSE, address = $9, windows = $10, phone = $11, \
@@ -402,7 +405,8 @@ impl Store {
     ) -> Result<Station> {
         let at = now();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             let done = sqlx::query(
                 "UPDATE stations SET status = 'closed', closed_reason = $2, version = version + 1, updated_at = $3 \
                  WHERE code = $1 AND version = $4 AND status = 'open'",

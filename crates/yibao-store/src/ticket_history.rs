@@ -53,7 +53,8 @@ impl Store {
         days.sort_unstable();
         days.dedup();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             for day in &days {
                 sqlx::query("DELETE FROM counter_ticket_history WHERE station_code = $1 AND day = $2")
                     .bind(station)

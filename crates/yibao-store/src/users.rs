@@ -162,7 +162,8 @@ impl Store {
     pub async fn create_user(&self, new: &NewUser, audit: &AuditEntry) -> Result<User> {
         let at = now();
         on_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write(&self.writer).await?;
+            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut tx = turn.begin().await?;
             sqlx::query(
                 "INSERT INTO users (username, display_name, role, region_scope, station_code, password_hash, active, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7)",
