@@ -372,8 +372,10 @@ struct GroupIds {
 const SQLITE_LAST_IDS: &str = "SELECT COALESCE((SELECT max(id) FROM cases), 0), \
      COALESCE((SELECT max(id) FROM case_events), 0)";
 /// PostgreSQL: ids drawn from the identity sequences, safe with several server processes.
-const POSTGRES_NEXT_IDS: &str = "SELECT nextval(pg_get_serial_sequence('cases', 'id')), \
-     nextval(pg_get_serial_sequence('case_events', 'id')) FROM generate_series(1, $1)";
+/// (The identity columns' sequences, named by PostgreSQL's rule `table_column_seq`; resolved
+/// once when the statement is prepared.)
+const POSTGRES_NEXT_IDS: &str = "SELECT nextval('cases_id_seq'), nextval('case_events_id_seq') \
+     FROM generate_series(1, $1)";
 
 /// The one statement that writes a group: an INSERT per table, all with explicit ids. SQLite
 /// runs them as consecutive statements in the write transaction; PostgreSQL as one statement
@@ -579,8 +581,13 @@ impl Store {
                 ids
             }
             crate::Pool::Postgres(pool) => {
-                let mut held = self.intakes.postgres.lock().await;
-                let mut connection = match held.take() {
+                let kept = self
+                    .intakes
+                    .postgres
+                    .lock()
+                    .expect("connections poisoned")
+                    .pop();
+                let mut connection = match kept {
                     Some(connection) => connection,
                     None => pool.acquire().await?,
                 };
@@ -611,7 +618,11 @@ impl Store {
                 }
                 .await;
                 if matches!(written, Ok(_) | Err(sqlx::Error::Database(_))) {
-                    *held = Some(connection);
+                    self.intakes
+                        .postgres
+                        .lock()
+                        .expect("connections poisoned")
+                        .push(connection);
                 }
                 written?
             }
@@ -693,14 +704,27 @@ impl CaseRowValues {
 /// transaction holding it has committed. A group that fails as a whole (a duplicate
 /// idempotency key from a concurrent retry, say) is written again one intake per
 /// transaction, so one bad intake fails alone.
-#[derive(Default)]
+///
+/// SQLite has one leader's turn (one writer at a time anyway). PostgreSQL has two: while one
+/// group waits for its commit to reach the disk, the next is already being written by
+/// another server process, so both cores work.
 pub(crate) struct IntakeGroup {
     pending: std::sync::Mutex<Vec<PendingIntake>>,
-    leader: std::sync::Arc<tokio::sync::Mutex<()>>,
-    /// PostgreSQL: the connection group commits run on, kept from one group to the next
+    leader: std::sync::Arc<tokio::sync::Semaphore>,
+    /// PostgreSQL: the connections group commits run on, kept from one group to the next
     /// (a pool connection is pinged on its way back to the pool: a round trip per group);
-    /// dropped after an error that is not the database refusing a row.
-    postgres: tokio::sync::Mutex<Option<sqlx::pool::PoolConnection<sqlx::Postgres>>>,
+    /// one is dropped after an error that is not the database refusing a row.
+    postgres: std::sync::Mutex<Vec<sqlx::pool::PoolConnection<sqlx::Postgres>>>,
+}
+
+impl IntakeGroup {
+    pub(crate) fn new(leaders: usize) -> IntakeGroup {
+        IntakeGroup {
+            pending: Default::default(),
+            leader: std::sync::Arc::new(tokio::sync::Semaphore::new(leaders)),
+            postgres: Default::default(),
+        }
+    }
 }
 
 /// The most intakes one group commit writes.
@@ -743,7 +767,8 @@ impl Store {
         tokio::select! {
             biased;
             outcome = &mut answered => outcome.map_err(|_| lost())?,
-            turn = self.intakes.leader.clone().lock_owned() => {
+            turn = self.intakes.leader.clone().acquire_owned() => {
+                let turn = turn.map_err(|_| lost())?;
                 // An earlier leader may have written this intake while we waited.
                 if let Ok(outcome) = answered.try_recv() {
                     return outcome;

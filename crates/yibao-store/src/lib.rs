@@ -338,10 +338,14 @@ impl Store {
     fn with_pool(pool: Pool) -> Store {
         use memo::Memo;
         use std::sync::Arc;
+        let leaders = match pool {
+            Pool::Sqlite(_) => 1,
+            Pool::Postgres(_) => 2,
+        };
         Store {
             pool,
             writer: Writer::default(),
-            intakes: Default::default(),
+            intakes: Arc::new(cases::IntakeGroup::new(leaders)),
             calendar: Arc::new(Memo::new(holidays::CALENDAR_MAX_AGE, 1)),
             reference: Arc::new(Memo::new(
                 cases::REFERENCE_MAX_AGE,
