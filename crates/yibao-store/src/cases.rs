@@ -698,30 +698,41 @@ impl CaseRowValues {
     }
 }
 
-/// Group commit for intakes. Intakes that arrive while a commit is running wait here, and the
-/// first of them to get the leader's turn writes all of them in one transaction — one flush to
-/// disk for the group instead of one each. Each intake still gets its answer only after the
-/// transaction holding it has committed. A group that fails as a whole (a duplicate
-/// idempotency key from a concurrent retry, say) is written again one intake per
-/// transaction, so one bad intake fails alone.
+/// Group commit for intakes. Intakes queue here for a committer task, which takes everything
+/// waiting (up to 64) and writes it in one transaction — one flush to disk for the group
+/// instead of one each — then answers each intake, and at once takes what queued meanwhile.
+/// Each intake gets its answer only after the transaction holding it has committed. A group
+/// that fails as a whole (a duplicate idempotency key from a concurrent retry, say) is written
+/// again one intake per transaction, so one bad intake fails alone.
 ///
-/// SQLite has one leader's turn (one writer at a time anyway). PostgreSQL has two: while one
+/// The committers are tasks of their own, so a request dropped mid-way (a client hanging up)
+/// cannot cut short the others' commit, and one group follows the other without handing a
+/// turn from task to task. They start with the first intake and end after a second without
+/// work (the next intake starts them again), so a store that is dropped is not kept alive by
+/// them. SQLite has one committer (one writer at a time anyway); PostgreSQL two: while one
 /// group waits for its commit to reach the disk, the next is already being written by
 /// another server process, so both cores work.
 pub(crate) struct IntakeGroup {
-    pending: std::sync::Mutex<Vec<PendingIntake>>,
-    leader: std::sync::Arc<tokio::sync::Semaphore>,
+    committers: usize,
+    /// Where intakes queue; `None` while no committer runs.
+    queue: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<PendingIntake>>>,
     /// PostgreSQL: the connections group commits run on, kept from one group to the next
     /// (a pool connection is pinged on its way back to the pool: a round trip per group);
     /// one is dropped after an error that is not the database refusing a row.
     postgres: std::sync::Mutex<Vec<sqlx::pool::PoolConnection<sqlx::Postgres>>>,
 }
 
+type IntakeQueue =
+    std::sync::Arc<tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<PendingIntake>>>;
+
+/// How long a committer waits for work before it ends.
+const COMMITTER_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl IntakeGroup {
-    pub(crate) fn new(leaders: usize) -> IntakeGroup {
+    pub(crate) fn new(committers: usize) -> IntakeGroup {
         IntakeGroup {
-            pending: Default::default(),
-            leader: std::sync::Arc::new(tokio::sync::Semaphore::new(leaders)),
+            committers: committers.max(1),
+            queue: Default::default(),
             postgres: Default::default(),
         }
     }
@@ -752,41 +763,65 @@ impl Store {
         // the unique index, the group is written again one intake per transaction, and there
         // the violation turns into a replay (or a refused reuse). So a first request — nearly
         // all of them — costs no read.
-        let (answer, mut answered) = tokio::sync::oneshot::channel();
-        self.intakes
-            .pending
-            .lock()
-            .expect("intake queue poisoned")
-            .push(PendingIntake {
-                new: new.clone(),
-                key: idempotency.cloned(),
-                audit: audit.clone(),
-                answer,
-            });
-        let lost = || StoreError::Database(sqlx::Error::WorkerCrashed);
-        tokio::select! {
-            biased;
-            outcome = &mut answered => outcome.map_err(|_| lost())?,
-            turn = self.intakes.leader.clone().acquire_owned() => {
-                let turn = turn.map_err(|_| lost())?;
-                // An earlier leader may have written this intake while we waited.
-                if let Ok(outcome) = answered.try_recv() {
-                    return outcome;
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        self.queue_intake(PendingIntake {
+            new: new.clone(),
+            key: idempotency.cloned(),
+            audit: audit.clone(),
+            answer,
+        });
+        answered
+            .await
+            .map_err(|_| StoreError::Database(sqlx::Error::WorkerCrashed))?
+    }
+
+    /// Hands an intake to the committers, starting them if none runs.
+    fn queue_intake(&self, intake: PendingIntake) {
+        let mut queue = self.intakes.queue.lock().expect("intake queue poisoned");
+        let intake = match queue.as_ref() {
+            Some(sender) => match sender.send(intake) {
+                Ok(()) => return,
+                // The committers are gone (their runtime ended): start new ones.
+                Err(tokio::sync::mpsc::error::SendError(intake)) => intake,
+            },
+            None => intake,
+        };
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        let receiver: IntakeQueue = std::sync::Arc::new(tokio::sync::Mutex::new(receiver));
+        for _ in 0..self.intakes.committers {
+            tokio::spawn(self.clone().run_committer(receiver.clone()));
+        }
+        let _ = sender.send(intake);
+        *queue = Some(sender);
+    }
+
+    /// One committer: takes what is waiting, writes it, answers, again; ends after a second
+    /// without work.
+    async fn run_committer(self, receiver: IntakeQueue) {
+        let mut group = Vec::with_capacity(MAX_GROUP);
+        loop {
+            {
+                let mut waiting = receiver.lock().await;
+                match tokio::time::timeout(COMMITTER_IDLE, waiting.recv_many(&mut group, MAX_GROUP))
+                    .await
+                {
+                    Ok(0) => return, // every sender is gone
+                    Ok(_) => {}
+                    Err(_) => {
+                        // Idle: end, unless an intake slipped in meanwhile. The queue's lock
+                        // keeps new intakes out while this is decided.
+                        let mut queue = self.intakes.queue.lock().expect("intake queue poisoned");
+                        match waiting.try_recv() {
+                            Ok(intake) => group.push(intake),
+                            Err(_) => {
+                                *queue = None;
+                                return;
+                            }
+                        }
+                    }
                 }
-                let group: Vec<PendingIntake> = {
-                    let mut pending = self.intakes.pending.lock().expect("intake queue poisoned");
-                    let take = pending.len().min(MAX_GROUP);
-                    pending.drain(..take).collect()
-                };
-                // The commit runs on its own task, holding the leader's turn, so a request
-                // dropped mid-way (a client hanging up) cannot cut short the others' commit.
-                let store = self.clone();
-                tokio::spawn(async move {
-                    let _turn = turn;
-                    store.commit_group(group).await;
-                });
-                answered.await.map_err(|_| lost())?
             }
+            self.commit_group(std::mem::take(&mut group)).await;
         }
     }
 

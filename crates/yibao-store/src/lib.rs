@@ -338,14 +338,14 @@ impl Store {
     fn with_pool(pool: Pool) -> Store {
         use memo::Memo;
         use std::sync::Arc;
-        let leaders = match pool {
+        let committers = match pool {
             Pool::Sqlite(_) => 1,
             Pool::Postgres(_) => 2,
         };
         Store {
             pool,
             writer: Writer::default(),
-            intakes: Arc::new(cases::IntakeGroup::new(leaders)),
+            intakes: Arc::new(cases::IntakeGroup::new(committers)),
             calendar: Arc::new(Memo::new(holidays::CALENDAR_MAX_AGE, 1)),
             reference: Arc::new(Memo::new(
                 cases::REFERENCE_MAX_AGE,
