@@ -555,17 +555,33 @@ impl Store {
         };
         let ids = match &self.pool {
             crate::Pool::Sqlite(pool) => {
-                let mut turn = pool.write_turn(&self.writer).await?;
-                let mut tx = turn.begin().await?;
-                let (cases, events): (i64, i64) =
-                    sqlx::query_as(SQLITE_LAST_IDS).fetch_one(&mut *tx).await?;
+                let mut turn = crate::sqlite_intake_turn(pool, &self.writer).await?;
+                // The last ids: remembered from the previous group when nothing else was
+                // written since in this process, else read (the turn keeps other writers of
+                // this process out; another process's rows make the insert fail on the
+                // primary key, and the one-by-one pass reads them afresh).
+                let last = match turn.intake_ids().take() {
+                    Some(last) => last,
+                    None => {
+                        sqlx::query_as(SQLITE_LAST_IDS)
+                            .fetch_one(turn.connection()?)
+                            .await?
+                    }
+                };
+                let (cases, events): (i64, i64) = last;
                 let ids = GroupIds {
                     cases: (1..=n as i64).map(|k| cases + k).collect(),
                     events: (1..=n as i64).map(|k| events + k).collect(),
                 };
                 let (numbers, keyed, messages) = write(&ids);
-                let sql = group_sql(false, n, keyed.len(), messages.len());
-                bind_group!(
+                // The transaction's BEGIN and COMMIT travel with the inserts: one hand-off to
+                // the connection's worker thread for the whole group.
+                let sql = format!(
+                    "BEGIN IMMEDIATE;\n{};\nCOMMIT",
+                    group_sql(false, n, keyed.len(), messages.len())
+                );
+                let connection = turn.connection()?;
+                let written = bind_group!(
                     sqlx::query(sqlx::AssertSqlSafe(sql)),
                     group,
                     rows,
@@ -575,9 +591,15 @@ impl Store {
                     &messages,
                     at
                 )
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
+                .execute(&mut *connection)
+                .await;
+                if let Err(error) = written {
+                    // Whatever ran before the failing statement is undone (there is no open
+                    // transaction to undo if BEGIN itself failed).
+                    let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
+                    return Err(error);
+                }
+                *turn.intake_ids() = Some((cases + n as i64, events + n as i64));
                 ids
             }
             crate::Pool::Postgres(pool) => {

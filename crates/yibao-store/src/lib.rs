@@ -146,13 +146,23 @@ pub struct Store {
 /// writers run concurrently on pool connections.
 #[derive(Clone, Default)]
 pub(crate) struct Writer {
-    slot: std::sync::Arc<tokio::sync::Mutex<Option<sqlx::SqliteConnection>>>,
+    slot: std::sync::Arc<tokio::sync::Mutex<WriterSlot>>,
+}
+
+/// What the SQLite writer slot holds.
+#[derive(Default)]
+pub(crate) struct WriterSlot {
+    connection: Option<sqlx::SqliteConnection>,
+    /// The last case id and case-event id an intake group wrote, kept only while no other
+    /// write has run since (any write turn but an intake group's clears it), so the next group
+    /// need not read them.
+    pub(crate) intake_ids: Option<(i64, i64)>,
 }
 
 /// A writer's turn on SQLite: the slot, and a pool connection when the slot has none. Begin
 /// the transaction from it with `begin` and keep it until the transaction ends.
 pub(crate) struct SqliteTurn {
-    slot: tokio::sync::OwnedMutexGuard<Option<sqlx::SqliteConnection>>,
+    slot: tokio::sync::OwnedMutexGuard<WriterSlot>,
     pooled: Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>,
 }
 
@@ -163,13 +173,38 @@ impl SqliteTurn {
         &mut self,
     ) -> std::result::Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
         use sqlx::Connection;
-        let connection: &mut sqlx::SqliteConnection = match (&mut self.pooled, &mut *self.slot) {
-            (Some(pooled), _) => pooled,
-            (None, Some(own)) => own,
-            (None, None) => return Err(sqlx::Error::PoolClosed),
-        };
-        connection.begin_with("BEGIN IMMEDIATE").await
+        self.connection()?.begin_with("BEGIN IMMEDIATE").await
     }
+
+    /// The connection of this turn.
+    pub(crate) fn connection(
+        &mut self,
+    ) -> std::result::Result<&mut sqlx::SqliteConnection, sqlx::Error> {
+        match (&mut self.pooled, &mut self.slot.connection) {
+            (Some(pooled), _) => Ok(pooled),
+            (None, Some(own)) => Ok(own),
+            (None, None) => Err(sqlx::Error::PoolClosed),
+        }
+    }
+
+    /// The slot's memory of the last intake ids (see `WriterSlot`).
+    pub(crate) fn intake_ids(&mut self) -> &mut Option<(i64, i64)> {
+        &mut self.slot.intake_ids
+    }
+}
+
+/// An intake group's turn on SQLite: like any write turn, but the slot keeps its memory of
+/// the last intake ids.
+pub(crate) async fn sqlite_intake_turn(
+    pool: &sqlx::SqlitePool,
+    writer: &Writer,
+) -> std::result::Result<SqliteTurn, sqlx::Error> {
+    let slot = writer.slot.clone().lock_owned().await;
+    let pooled = match slot.connection {
+        Some(_) => None,
+        None => Some(pool.acquire().await?),
+    };
+    Ok(SqliteTurn { slot, pooled })
 }
 
 /// A writer's connection on PostgreSQL (any pool connection).
@@ -194,12 +229,9 @@ pub(crate) trait BeginWrite {
 impl BeginWrite for sqlx::SqlitePool {
     type Turn = SqliteTurn;
     async fn write_turn(&self, writer: &Writer) -> std::result::Result<SqliteTurn, sqlx::Error> {
-        let slot = writer.slot.clone().lock_owned().await;
-        let pooled = match *slot {
-            Some(_) => None,
-            None => Some(self.acquire().await?),
-        };
-        Ok(SqliteTurn { slot, pooled })
+        let mut turn = sqlite_intake_turn(self, writer).await?;
+        *turn.intake_ids() = None;
+        Ok(turn)
     }
 }
 
@@ -309,7 +341,7 @@ impl Store {
                 .statement_cache_capacity(512)
                 .connect()
                 .await?;
-            *store.writer.slot.lock().await = Some(own);
+            store.writer.slot.lock().await.connection = Some(own);
         }
         Ok(store)
     }
@@ -404,7 +436,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        if let Some(writer) = self.writer.slot.lock().await.take() {
+        if let Some(writer) = self.writer.slot.lock().await.connection.take() {
             use sqlx::Connection;
             let _ = writer.close().await;
         }
