@@ -378,8 +378,9 @@ const POSTGRES_NEXT_IDS: &str = "SELECT nextval('cases_id_seq'), nextval('case_e
      FROM generate_series(1, $1)";
 
 /// The one statement that writes a group: an INSERT per table, all with explicit ids. SQLite
-/// runs them as consecutive statements in the write transaction; PostgreSQL as one statement
-/// of data-modifying CTEs, atomic on its own (foreign keys are checked at its end).
+/// runs them as consecutive statements between its own BEGIN IMMEDIATE and COMMIT;
+/// PostgreSQL as one statement of data-modifying CTEs, atomic on its own (foreign keys are
+/// checked at its end).
 fn group_sql(postgres: bool, cases: usize, keys: usize, messages: usize) -> String {
     let overriding = if postgres {
         " OVERRIDING SYSTEM VALUE"
@@ -427,7 +428,9 @@ fn group_sql(postgres: bool, cases: usize, keys: usize, messages: usize) -> Stri
             .collect();
         format!("WITH {} {last}", ctes.join(", "))
     } else {
-        inserts.join(";\n")
+        // The transaction's BEGIN and COMMIT travel with the inserts: one hand-off to the
+        // connection's worker thread for the whole group.
+        format!("BEGIN IMMEDIATE;\n{};\nCOMMIT", inserts.join(";\n"))
     }
 }
 
@@ -553,6 +556,26 @@ impl Store {
             }
             (numbers, keyed, messages)
         };
+        // The group's statement for these ids, executed on `$connection`.
+        macro_rules! write_group {
+            ($connection:expr, $ids:expr, $postgres:expr) => {{
+                let ids: &GroupIds = $ids;
+                let (numbers, keyed, messages) = write(ids);
+                let sql = group_sql($postgres, n, keyed.len(), messages.len());
+                bind_group!(
+                    sqlx::query(sqlx::AssertSqlSafe(sql)),
+                    group,
+                    rows,
+                    ids,
+                    &numbers,
+                    &keyed,
+                    &messages,
+                    at
+                )
+                .execute($connection)
+                .await
+            }};
+        }
         let ids = match &self.pool {
             crate::Pool::Sqlite(pool) => {
                 let mut turn = crate::sqlite_intake_turn(pool, &self.writer).await?;
@@ -573,26 +596,8 @@ impl Store {
                     cases: (1..=n as i64).map(|k| cases + k).collect(),
                     events: (1..=n as i64).map(|k| events + k).collect(),
                 };
-                let (numbers, keyed, messages) = write(&ids);
-                // The transaction's BEGIN and COMMIT travel with the inserts: one hand-off to
-                // the connection's worker thread for the whole group.
-                let sql = format!(
-                    "BEGIN IMMEDIATE;\n{};\nCOMMIT",
-                    group_sql(false, n, keyed.len(), messages.len())
-                );
                 let connection = turn.connection()?;
-                let written = bind_group!(
-                    sqlx::query(sqlx::AssertSqlSafe(sql)),
-                    group,
-                    rows,
-                    &ids,
-                    &numbers,
-                    &keyed,
-                    &messages,
-                    at
-                )
-                .execute(&mut *connection)
-                .await;
+                let written = write_group!(&mut *connection, &ids, false);
                 if let Err(error) = written {
                     // Whatever ran before the failing statement is undone (there is no open
                     // transaction to undo if BEGIN itself failed).
@@ -622,20 +627,7 @@ impl Store {
                         cases: drawn.iter().map(|(case, _)| *case).collect(),
                         events: drawn.iter().map(|(_, event)| *event).collect(),
                     };
-                    let (numbers, keyed, messages) = write(&ids);
-                    let sql = group_sql(true, n, keyed.len(), messages.len());
-                    bind_group!(
-                        sqlx::query(sqlx::AssertSqlSafe(sql)),
-                        group,
-                        rows,
-                        &ids,
-                        &numbers,
-                        &keyed,
-                        &messages,
-                        at
-                    )
-                    .execute(&mut *connection)
-                    .await?;
+                    write_group!(&mut *connection, &ids, true)?;
                     Ok::<GroupIds, sqlx::Error>(ids)
                 }
                 .await;
