@@ -378,10 +378,11 @@ const POSTGRES_NEXT_IDS: &str = "SELECT nextval('cases_id_seq'), nextval('case_e
      FROM generate_series(1, $1)";
 
 /// The one statement that writes a group: an INSERT per table, all with explicit ids. SQLite
-/// runs them as consecutive statements between its own BEGIN IMMEDIATE and COMMIT;
-/// PostgreSQL as one statement of data-modifying CTEs, atomic on its own (foreign keys are
-/// checked at its end).
-fn group_sql(postgres: bool, cases: usize, keys: usize, messages: usize) -> String {
+/// runs them as consecutive statements (in a transaction of the caller's, or between their own
+/// BEGIN IMMEDIATE and COMMIT); PostgreSQL as one statement of data-modifying CTEs, atomic on
+/// its own (foreign keys are checked at its end).
+fn group_sql(form: GroupForm, cases: usize, keys: usize, messages: usize) -> String {
+    let postgres = form == GroupForm::Postgres;
     let overriding = if postgres {
         " OVERRIDING SYSTEM VALUE"
     } else {
@@ -427,11 +428,24 @@ fn group_sql(postgres: bool, cases: usize, keys: usize, messages: usize) -> Stri
             .map(|(i, insert)| format!("w{i} AS ({insert})"))
             .collect();
         format!("WITH {} {last}", ctes.join(", "))
-    } else {
+    } else if form == GroupForm::SqliteWholeTransaction {
         // The transaction's BEGIN and COMMIT travel with the inserts: one hand-off to the
         // connection's worker thread for the whole group.
         format!("BEGIN IMMEDIATE;\n{};\nCOMMIT", inserts.join(";\n"))
+    } else {
+        inserts.join(";\n")
     }
+}
+
+/// How `group_sql` shapes a group's statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GroupForm {
+    /// One statement of data-modifying CTEs.
+    Postgres,
+    /// The INSERTs, inside a transaction the caller opened.
+    SqliteInTransaction,
+    /// `BEGIN IMMEDIATE`, the INSERTs and `COMMIT`.
+    SqliteWholeTransaction,
 }
 
 /// Binds a group's values to `$query` (from `group_sql`) in its placeholder order and evaluates
@@ -526,9 +540,9 @@ macro_rules! bind_group {
 impl Store {
     /// Writes a group of cases — rows, numbers, idempotency keys, intake events, SMS rows and
     /// audit rows — atomically with one statement, and returns each case's (id, number,
-    /// intake event id) in the group's order. SQLite: four round trips to the writer's
-    /// connection (begin, last ids, the inserts, commit); PostgreSQL: two on one pool
-    /// connection (the ids, then the statement).
+    /// intake event id) in the group's order. SQLite: one hand-off to the writer's connection
+    /// when the slot remembers the last ids, else four (begin, last ids, the inserts, commit);
+    /// PostgreSQL: two round trips on a kept connection (the ids, then the statement).
     async fn insert_group(
         &self,
         group: &[Intake<'_>],
@@ -558,10 +572,10 @@ impl Store {
         };
         // The group's statement for these ids, executed on `$connection`.
         macro_rules! write_group {
-            ($connection:expr, $ids:expr, $postgres:expr) => {{
+            ($connection:expr, $ids:expr, $form:expr) => {{
                 let ids: &GroupIds = $ids;
                 let (numbers, keyed, messages) = write(ids);
-                let sql = group_sql($postgres, n, keyed.len(), messages.len());
+                let sql = group_sql($form, n, keyed.len(), messages.len());
                 bind_group!(
                     sqlx::query(sqlx::AssertSqlSafe(sql)),
                     group,
@@ -579,32 +593,41 @@ impl Store {
         let ids = match &self.pool {
             crate::Pool::Sqlite(pool) => {
                 let mut turn = crate::sqlite_intake_turn(pool, &self.writer).await?;
-                // The last ids: remembered from the previous group when nothing else was
-                // written since in this process, else read (the turn keeps other writers of
-                // this process out; another process's rows make the insert fail on the
-                // primary key, and the one-by-one pass reads them afresh).
-                let last = match turn.intake_ids().take() {
-                    Some(last) => last,
-                    None => {
-                        sqlx::query_as(SQLITE_LAST_IDS)
-                            .fetch_one(turn.connection()?)
-                            .await?
-                    }
-                };
-                let (cases, events): (i64, i64) = last;
-                let ids = GroupIds {
+                let after = |(cases, events): (i64, i64)| GroupIds {
                     cases: (1..=n as i64).map(|k| cases + k).collect(),
                     events: (1..=n as i64).map(|k| events + k).collect(),
                 };
-                let connection = turn.connection()?;
-                let written = write_group!(&mut *connection, &ids, false);
-                if let Err(error) = written {
-                    // Whatever ran before the failing statement is undone (there is no open
-                    // transaction to undo if BEGIN itself failed).
-                    let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
-                    return Err(error);
+                let next = |ids: &GroupIds| {
+                    (
+                        *ids.cases.last().expect("a group has cases"),
+                        *ids.events.last().expect("a group has cases"),
+                    )
+                };
+                // The last ids remembered from the previous group (nothing else was written
+                // since in this process): the whole transaction in one hand-off.
+                if let Some(last) = turn.intake_ids().take() {
+                    let ids = after(last);
+                    let connection = turn.connection()?;
+                    match write_group!(&mut *connection, &ids, GroupForm::SqliteWholeTransaction) {
+                        Ok(_) => {
+                            *turn.intake_ids() = Some(next(&ids));
+                            return Ok(numbered(ids, at));
+                        }
+                        Err(_) => {
+                            // Undo what ran before the failing statement. Another process may
+                            // have taken these ids; write the group again below with ids read
+                            // inside the transaction (an idempotency key seen before fails
+                            // there again, as it should).
+                            let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
+                        }
+                    }
                 }
-                *turn.intake_ids() = Some((cases + n as i64, events + n as i64));
+                let mut tx = turn.begin().await?;
+                let last: (i64, i64) = sqlx::query_as(SQLITE_LAST_IDS).fetch_one(&mut *tx).await?;
+                let ids = after(last);
+                write_group!(&mut *tx, &ids, GroupForm::SqliteInTransaction)?;
+                tx.commit().await?;
+                *turn.intake_ids() = Some(next(&ids));
                 ids
             }
             crate::Pool::Postgres(pool) => {
@@ -627,7 +650,7 @@ impl Store {
                         cases: drawn.iter().map(|(case, _)| *case).collect(),
                         events: drawn.iter().map(|(_, event)| *event).collect(),
                     };
-                    write_group!(&mut *connection, &ids, true)?;
+                    write_group!(&mut *connection, &ids, GroupForm::Postgres)?;
                     Ok::<GroupIds, sqlx::Error>(ids)
                 }
                 .await;
@@ -641,13 +664,17 @@ impl Store {
                 written?
             }
         };
-        Ok(ids
-            .cases
-            .iter()
-            .zip(&ids.events)
-            .map(|(id, event)| (*id, case_number(at, *id), *event))
-            .collect())
+        Ok(numbered(ids, at))
     }
+}
+
+/// (id, number, intake event id) per case of a written group.
+fn numbered(ids: GroupIds, at: DateTime<Utc>) -> Vec<(i64, String, i64)> {
+    ids.cases
+        .iter()
+        .zip(&ids.events)
+        .map(|(id, event)| (*id, case_number(at, *id), *event))
+        .collect()
 }
 
 /// The values of a new case's row that are derived from it.

@@ -24,6 +24,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub store: Store,
     pub admin_token: String,
+    /// The database the server runs on (a second server can share it).
+    pub database_url: String,
     _shutdown: oneshot::Sender<()>,
     _dir: Option<TempDir>,
 }
@@ -110,12 +112,16 @@ pub async fn spawn_app_with(
     backend: Backend,
     configure: impl FnOnce(&mut WebConfig),
 ) -> Option<TestApp> {
-    let (store, dir) = match backend {
+    let (store, dir, database_url) = match backend {
         Backend::Sqlite => {
             let dir = TempDir(std::env::temp_dir().join(unique("yibao_it")));
             std::fs::create_dir_all(&dir.0).unwrap();
             let url = format!("sqlite://{}", dir.0.join("test.db").display());
-            (Store::connect(&url).await.expect("sqlite store"), Some(dir))
+            (
+                Store::connect(&url).await.expect("sqlite store"),
+                Some(dir),
+                url,
+            )
         }
         Backend::Postgres => {
             if !postgres_available().await {
@@ -127,7 +133,11 @@ pub async fn spawn_app_with(
             )
             .await
             .expect("create test database");
-            (Store::connect(&url).await.expect("postgres store"), None)
+            (
+                Store::connect(&url).await.expect("postgres store"),
+                None,
+                url,
+            )
         }
     };
     let report = app::regions::import_regions(&store, fixture_file, |_, _| {})
@@ -170,6 +180,15 @@ pub async fn spawn_app_with(
         ..WebConfig::default()
     };
     configure(&mut config);
+    Some(serve_store(store, config, database_url, dir).await)
+}
+
+async fn serve_store(
+    store: Store,
+    config: WebConfig,
+    database_url: String,
+    dir: Option<TempDir>,
+) -> TestApp {
     let state = AppState::new(store.clone(), config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -183,11 +202,28 @@ pub async fn spawn_app_with(
         client,
         store,
         admin_token: String::new(),
+        database_url,
         _shutdown: shutdown,
         _dir: dir,
     };
     app.admin_token = app.login(ADMIN.0, ADMIN.1).await;
-    Some(app)
+    app
+}
+
+impl TestApp {
+    /// A second server with a store of its own on the same database, as another server
+    /// process would run (its own SQLite writer connection, its own caches).
+    pub async fn second_server(&self) -> TestApp {
+        let store = Store::connect(&self.database_url)
+            .await
+            .expect("second store");
+        let config = WebConfig {
+            secure_cookies: false,
+            login_max_failures: 5,
+            ..WebConfig::default()
+        };
+        serve_store(store, config, self.database_url.clone(), None).await
+    }
 }
 
 /// A response's status and JSON body (Null when not JSON).
