@@ -118,7 +118,14 @@ async fn journey(driver: &WebDriver, base: &str, temp: &std::path::Path) -> WebD
         .select_by_value("accept_forward")
         .await?;
     row.find(By::Css("button")).await?.click().await?;
-    // The save reloads the page with a notice; read the stored mode from a fresh load.
+    // The save reloads the page with the row marked as just saved and a notice. A click only
+    // starts the navigation and `find` looks once, so poll for the marked row (the page before
+    // the save already had a notice, from the station's creation); then read the stored mode
+    // from a fresh load.
+    driver
+        .query(By::Css("tr.row-saved[data-item='JS-14']"))
+        .first()
+        .await?;
     driver.find(By::Id("notice")).await?;
     driver.goto(format!("{base}/stations/SZ-BANK1")).await?;
     let saved = driver
