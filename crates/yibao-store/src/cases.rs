@@ -570,13 +570,14 @@ impl Store {
             }
             (numbers, keyed, messages)
         };
-        // The group's statement for these ids, executed on `$connection`.
+        // The group's statement for these ids, executed on `$connection`; evaluates to the
+        // cases' numbers.
         macro_rules! write_group {
             ($connection:expr, $ids:expr, $form:expr) => {{
                 let ids: &GroupIds = $ids;
                 let (numbers, keyed, messages) = write(ids);
                 let sql = group_sql($form, n, keyed.len(), messages.len());
-                bind_group!(
+                let done = bind_group!(
                     sqlx::query(sqlx::AssertSqlSafe(sql)),
                     group,
                     rows,
@@ -587,12 +588,13 @@ impl Store {
                     at
                 )
                 .execute($connection)
-                .await
+                .await;
+                done.map(|_| numbers)
             }};
         }
-        let ids = match &self.pool {
+        let (ids, numbers) = match &self.pool {
             crate::Pool::Sqlite(pool) => {
-                let mut turn = crate::sqlite_intake_turn(pool, &self.writer).await?;
+                let mut turn = crate::sqlite_turn_keeping_ids(pool, &self.writer).await?;
                 let after = |(cases, events): (i64, i64)| GroupIds {
                     cases: (1..=n as i64).map(|k| cases + k).collect(),
                     events: (1..=n as i64).map(|k| events + k).collect(),
@@ -609,9 +611,9 @@ impl Store {
                     let ids = after(last);
                     let connection = turn.connection()?;
                     match write_group!(&mut *connection, &ids, GroupForm::SqliteWholeTransaction) {
-                        Ok(_) => {
+                        Ok(numbers) => {
                             *turn.intake_ids() = Some(next(&ids));
-                            return Ok(numbered(ids, at));
+                            return Ok(numbered(ids, numbers));
                         }
                         Err(_) => {
                             // Undo what ran before the failing statement. Another process may
@@ -625,10 +627,10 @@ impl Store {
                 let mut tx = turn.begin().await?;
                 let last: (i64, i64) = sqlx::query_as(SQLITE_LAST_IDS).fetch_one(&mut *tx).await?;
                 let ids = after(last);
-                write_group!(&mut *tx, &ids, GroupForm::SqliteInTransaction)?;
+                let numbers = write_group!(&mut *tx, &ids, GroupForm::SqliteInTransaction)?;
                 tx.commit().await?;
                 *turn.intake_ids() = Some(next(&ids));
-                ids
+                (ids, numbers)
             }
             crate::Pool::Postgres(pool) => {
                 let kept = self
@@ -650,8 +652,8 @@ impl Store {
                         cases: drawn.iter().map(|(case, _)| *case).collect(),
                         events: drawn.iter().map(|(_, event)| *event).collect(),
                     };
-                    write_group!(&mut *connection, &ids, GroupForm::Postgres)?;
-                    Ok::<GroupIds, sqlx::Error>(ids)
+                    let numbers = write_group!(&mut *connection, &ids, GroupForm::Postgres)?;
+                    Ok::<(GroupIds, Vec<String>), sqlx::Error>((ids, numbers))
                 }
                 .await;
                 if matches!(written, Ok(_) | Err(sqlx::Error::Database(_))) {
@@ -664,16 +666,17 @@ impl Store {
                 written?
             }
         };
-        Ok(numbered(ids, at))
+        Ok(numbered(ids, numbers))
     }
 }
 
 /// (id, number, intake event id) per case of a written group.
-fn numbered(ids: GroupIds, at: DateTime<Utc>) -> Vec<(i64, String, i64)> {
+fn numbered(ids: GroupIds, numbers: Vec<String>) -> Vec<(i64, String, i64)> {
     ids.cases
-        .iter()
-        .zip(&ids.events)
-        .map(|(id, event)| (*id, case_number(at, *id), *event))
+        .into_iter()
+        .zip(numbers)
+        .zip(ids.events)
+        .map(|((id, number), event)| (id, number, event))
         .collect()
 }
 

@@ -193,9 +193,9 @@ impl SqliteTurn {
     }
 }
 
-/// An intake group's turn on SQLite: like any write turn, but the slot keeps its memory of
-/// the last intake ids.
-pub(crate) async fn sqlite_intake_turn(
+/// A turn on SQLite that leaves the slot's memory of the last intake ids as it is: the
+/// intake group's own (`write_turn`, for every other write, clears it).
+pub(crate) async fn sqlite_turn_keeping_ids(
     pool: &sqlx::SqlitePool,
     writer: &Writer,
 ) -> std::result::Result<SqliteTurn, sqlx::Error> {
@@ -229,7 +229,7 @@ pub(crate) trait BeginWrite {
 impl BeginWrite for sqlx::SqlitePool {
     type Turn = SqliteTurn;
     async fn write_turn(&self, writer: &Writer) -> std::result::Result<SqliteTurn, sqlx::Error> {
-        let mut turn = sqlite_intake_turn(self, writer).await?;
+        let mut turn = sqlite_turn_keeping_ids(self, writer).await?;
         *turn.intake_ids() = None;
         Ok(turn)
     }

@@ -174,13 +174,18 @@ pub async fn spawn_app_with(
             .await
             .unwrap();
     }
-    let mut config = WebConfig {
+    let mut config = test_config();
+    configure(&mut config);
+    Some(serve_store(store, config, database_url, dir).await)
+}
+
+/// The web settings of the test servers: plain-HTTP cookies, lock-out after 5 failures.
+fn test_config() -> WebConfig {
+    WebConfig {
         secure_cookies: false,
         login_max_failures: 5,
         ..WebConfig::default()
-    };
-    configure(&mut config);
-    Some(serve_store(store, config, database_url, dir).await)
+    }
 }
 
 async fn serve_store(
@@ -217,12 +222,7 @@ impl TestApp {
         let store = Store::connect(&self.database_url)
             .await
             .expect("second store");
-        let config = WebConfig {
-            secure_cookies: false,
-            login_max_failures: 5,
-            ..WebConfig::default()
-        };
-        serve_store(store, config, self.database_url.clone(), None).await
+        serve_store(store, test_config(), self.database_url.clone(), None).await
     }
 }
 
