@@ -224,6 +224,13 @@ impl PostgresTurn {
 pub(crate) trait BeginWrite {
     type Turn;
     async fn write_turn(&self, writer: &Writer) -> std::result::Result<Self::Turn, sqlx::Error>;
+    /// A turn for a write that inserts no case and no case event (the outbox's claims and
+    /// records): on SQLite it leaves the slot's memory of the last intake ids, so intake groups
+    /// between outbox batches keep their one-hand-off write.
+    async fn write_turn_without_cases(
+        &self,
+        writer: &Writer,
+    ) -> std::result::Result<Self::Turn, sqlx::Error>;
 }
 
 impl BeginWrite for sqlx::SqlitePool {
@@ -233,12 +240,24 @@ impl BeginWrite for sqlx::SqlitePool {
         *turn.intake_ids() = None;
         Ok(turn)
     }
+    async fn write_turn_without_cases(
+        &self,
+        writer: &Writer,
+    ) -> std::result::Result<SqliteTurn, sqlx::Error> {
+        sqlite_turn_keeping_ids(self, writer).await
+    }
 }
 
 impl BeginWrite for sqlx::PgPool {
     type Turn = PostgresTurn;
     async fn write_turn(&self, _writer: &Writer) -> std::result::Result<PostgresTurn, sqlx::Error> {
         Ok(PostgresTurn(self.acquire().await?))
+    }
+    async fn write_turn_without_cases(
+        &self,
+        writer: &Writer,
+    ) -> std::result::Result<PostgresTurn, sqlx::Error> {
+        self.write_turn(writer).await
     }
 }
 

@@ -58,8 +58,9 @@ pub struct SendOutcome<'a> {
     pub result: std::result::Result<(), String>,
 }
 
-const MARK_SENT: &str = "UPDATE notification_outbox SET sent_at = $1, sent_by = $2, attempts = attempts + 1, \
-     last_error = NULL WHERE id = $3 AND sent_at IS NULL";
+/// Marks rows sent; the caller appends the id list (`IN ($3, $4, …)`).
+const MARK_SENT_WHERE: &str = "UPDATE notification_outbox SET sent_at = $1, sent_by = $2, \
+     attempts = attempts + 1, last_error = NULL WHERE sent_at IS NULL AND id";
 const MARK_FAILED: &str = "UPDATE notification_outbox SET attempts = attempts + 1, next_attempt_at = $1, \
      last_error = $2 WHERE id = $3 AND sent_at IS NULL";
 
@@ -83,28 +84,28 @@ impl Store {
             Pool::Postgres(_) => " FOR UPDATE SKIP LOCKED",
             Pool::Sqlite(_) => "",
         };
-        let messages = on_pool!(self, pool => {
-            let mut turn = pool.write_turn(&self.writer).await?;
+        // One statement: the due rows are chosen and leased together, so a batch costs one
+        // round trip however large it is. RETURNING gives no order; the batch is sorted after.
+        let sql = format!(
+            "UPDATE notification_outbox SET next_attempt_at = $4 WHERE id IN ( \
+               SELECT id FROM notification_outbox WHERE sent_at IS NULL AND attempts < $1 \
+               AND next_attempt_at <= $2 ORDER BY id LIMIT $3{skip_locked}) \
+             RETURNING {COLUMNS}"
+        );
+        let mut messages = on_pool!(self, pool => {
+            let mut turn = pool.write_turn_without_cases(&self.writer).await?;
             let mut tx = turn.begin().await?;
-            let messages = sqlx::query_as::<_, OutboxMessage>(sqlx::AssertSqlSafe(format!(
-                "SELECT {COLUMNS} FROM notification_outbox WHERE sent_at IS NULL AND attempts < $1 \
-                 AND next_attempt_at <= $2 ORDER BY id LIMIT $3{skip_locked}"
-            )))
-            .bind(MAX_ATTEMPTS)
-            .bind(at)
-            .bind(i64::from(limit))
-            .fetch_all(&mut *tx)
-            .await?;
-            for message in &messages {
-                sqlx::query("UPDATE notification_outbox SET next_attempt_at = $1 WHERE id = $2")
-                    .bind(leased_until)
-                    .bind(message.id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            let messages = sqlx::query_as::<_, OutboxMessage>(sqlx::AssertSqlSafe(sql))
+                .bind(MAX_ATTEMPTS)
+                .bind(at)
+                .bind(i64::from(limit))
+                .bind(leased_until)
+                .fetch_all(&mut *tx)
+                .await?;
             tx.commit().await?;
             messages
         });
+        messages.sort_by_key(|message| message.id);
         Ok(messages)
     }
 
@@ -117,29 +118,40 @@ impl Store {
     ) -> Result<DeliveryReport> {
         let at = now();
         let mut report = DeliveryReport::default();
+        let sent: Vec<i64> = outcomes
+            .iter()
+            .filter(|outcome| outcome.result.is_ok())
+            .map(|outcome| outcome.message.id)
+            .collect();
+        // The sent rows in one statement (`$3, $4, …` are their ids); the failed ones, rare
+        // and each with its own error and retry time, one by one.
+        let mark_sent = format!(
+            "{MARK_SENT_WHERE} IN ({})",
+            (3..sent.len() + 3)
+                .map(|k| format!("${k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         on_pool!(self, pool => {
-            let mut turn = pool.write_turn(&self.writer).await?;
+            let mut turn = pool.write_turn_without_cases(&self.writer).await?;
             let mut tx = turn.begin().await?;
+            if !sent.is_empty() {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(mark_sent)).bind(at).bind(worker);
+                for id in &sent {
+                    query = query.bind(*id);
+                }
+                query.execute(&mut *tx).await?;
+                report.sent += sent.len() as u32;
+            }
             for outcome in outcomes {
-                match &outcome.result {
-                    Ok(()) => {
-                        sqlx::query(MARK_SENT)
-                            .bind(at)
-                            .bind(worker)
-                            .bind(outcome.message.id)
-                            .execute(&mut *tx)
-                            .await?;
-                        report.sent += 1;
-                    }
-                    Err(error) => {
-                        sqlx::query(MARK_FAILED)
-                            .bind(at + backoff(outcome.message.attempts))
-                            .bind(error.chars().take(500).collect::<String>())
-                            .bind(outcome.message.id)
-                            .execute(&mut *tx)
-                            .await?;
-                        report.failed += 1;
-                    }
+                if let Err(error) = &outcome.result {
+                    sqlx::query(MARK_FAILED)
+                        .bind(at + backoff(outcome.message.attempts))
+                        .bind(error.chars().take(500).collect::<String>())
+                        .bind(outcome.message.id)
+                        .execute(&mut *tx)
+                        .await?;
+                    report.failed += 1;
                 }
             }
             tx.commit().await?;
