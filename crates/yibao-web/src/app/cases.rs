@@ -117,6 +117,24 @@ pub struct CaseView {
     pub calendar: WorkingCalendar,
 }
 
+/// The station a forwarding event sent the case to (`None` for every other event).
+pub fn forwarded_to(event: &CaseEventRecord) -> Option<&str> {
+    if event.kind != "forwarded" {
+        return None;
+    }
+    event.detail.get("to").and_then(|to| to.as_str())
+}
+
+/// An event's timeline line for people reading it: the stored line, except that a forwarding
+/// names the station it went to (`name` maps a code to a station name). The stored line keeps
+/// the code, which stays true when a station is renamed.
+pub fn event_line(event: &CaseEventRecord, name: impl Fn(&str) -> Option<String>) -> String {
+    match forwarded_to(event).and_then(name) {
+        Some(station) => format!("转办至 {station}"),
+        None => event.description.clone(),
+    }
+}
+
 /// Today in Asia/Shanghai.
 pub fn today() -> NaiveDate {
     shanghai_date(yibao_store::now())

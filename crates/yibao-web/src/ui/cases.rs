@@ -636,17 +636,6 @@ async fn case_page(
             yibao_domain::calendar::DeadlineStanding::Overdue { .. } => "badge-closed",
         }
     };
-    let timeline = view
-        .events
-        .iter()
-        .map(|e| TimelineEntry {
-            at: local_time(e.at),
-            actor: e.actor.clone(),
-            station: e.station_code.clone(),
-            description: e.description.clone(),
-            custody: e.kind.starts_with("originals_"),
-        })
-        .collect();
     let actions = view
         .case
         .state
@@ -664,6 +653,11 @@ async fn case_page(
     .chain(view.case.originals_station.as_ref())
     .chain(view.events.iter().map(|e| &e.station_code))
     .cloned()
+    .chain(
+        view.events
+            .iter()
+            .filter_map(|e| use_case::forwarded_to(e).map(str::to_owned)),
+    )
     .collect();
     codes.sort_unstable();
     codes.dedup();
@@ -673,6 +667,17 @@ async fn case_page(
         .await?
         .into_iter()
         .map(|station| (station.code.to_string(), station.name))
+        .collect();
+    let timeline = view
+        .events
+        .iter()
+        .map(|e| TimelineEntry {
+            at: local_time(e.at),
+            actor: e.actor.clone(),
+            station: e.station_code.clone(),
+            description: use_case::event_line(e, |code| name_of(&names, code).map(str::to_owned)),
+            custody: e.kind.starts_with("originals_"),
+        })
         .collect();
     let chrome = Chrome::build(
         state,

@@ -98,6 +98,23 @@ async fn found(state: &AppState, view: &CaseView) -> Result<Found, UiError> {
         hours: hours_parts(&station.opening_hours.to_chinese()),
     });
     let dto = crate::api::cases::CaseDto::from_view(view);
+    // The stations the case was forwarded to, by name: a resident knows names, not codes.
+    let forwarded: Vec<String> = view
+        .events
+        .iter()
+        .filter_map(|e| use_case::forwarded_to(e).map(str::to_owned))
+        .collect();
+    let names: Vec<(String, String)> = if forwarded.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .store
+            .stations_by_codes(&forwarded)
+            .await?
+            .into_iter()
+            .map(|station| (station.code.to_string(), station.name))
+            .collect()
+    };
     let rated = if s.status == CaseStatus::Completed {
         state.store.case_rating(case.id).await?.map(|r| r.score)
     } else {
@@ -123,7 +140,12 @@ async fn found(state: &AppState, view: &CaseView) -> Result<Found, UiError> {
             .filter(|e| !e.kind.starts_with("originals_"))
             .map(|e| Step {
                 at: local_time(e.at),
-                text: e.description.clone(),
+                text: use_case::event_line(e, |code| {
+                    names
+                        .iter()
+                        .find(|(known, _)| known == code)
+                        .map(|(_, name)| name.clone())
+                }),
             })
             .collect(),
         place,

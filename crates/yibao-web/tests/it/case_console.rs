@@ -341,6 +341,11 @@ async fn a_resident_tracks_a_case_and_rates_it_once_completed() {
         .text()
         .await
         .unwrap();
+    // The forwarding names the town station, not its code.
+    assert!(
+        done.contains("转办至 尚庄镇为民服务中心医保服务站") && !done.contains("转办至 SZ-ST"),
+        "{done}"
+    );
     assert!(
         done.contains("已办结") && done.contains("rating-form"),
         "{done}"
