@@ -620,7 +620,15 @@ impl Store {
                             // have taken these ids; write the group again below with ids read
                             // inside the transaction (an idempotency key seen before fails
                             // there again, as it should).
-                            let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
+                            // A connection that cannot even roll back is replaced at the
+                            // next turn.
+                            if sqlx::query("ROLLBACK")
+                                .execute(&mut *connection)
+                                .await
+                                .is_err()
+                            {
+                                turn.mark_broken();
+                            }
                         }
                     }
                 }

@@ -141,6 +141,8 @@ pub struct Store {
 /// - A pooled connection is pinged on its way back to the pool, one more round trip to its
 ///   worker thread that the next writer had to wait for.
 ///
+/// A writer connection found broken (see `SqliteTurn::begin`) is replaced at the next turn.
+///
 /// An in-memory database exists only within the pool that made it, so there the slot is
 /// empty and writers take a pool connection in their turn. PostgreSQL uses neither: its
 /// writers run concurrently on pool connections.
@@ -153,6 +155,11 @@ pub(crate) struct Writer {
 #[derive(Default)]
 pub(crate) struct WriterSlot {
     connection: Option<sqlx::SqliteConnection>,
+    /// How to open the writer connection again when it is found broken (see
+    /// `SqliteTurn::begin`); `None` for an in-memory database and after `Store::close`.
+    reopen: Option<SqliteConnectOptions>,
+    /// Set when the connection failed in a way that may leave it unusable.
+    broken: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The last case id and case-event id an intake group wrote, kept only while no other
     /// write has run since (any write turn but an intake group's clears it), so the next group
     /// need not read them.
@@ -168,12 +175,31 @@ pub(crate) struct SqliteTurn {
 
 impl SqliteTurn {
     /// `BEGIN IMMEDIATE`: the database's write lock is taken at once, so no transaction fails
-    /// upgrading from read to write.
+    /// upgrading from read to write. When the writer connection cannot begin for any reason
+    /// but a busy database (it was left inside a transaction by a write whose task ended
+    /// half-way, say, or its thread is gone), it is marked broken and the next turn opens a
+    /// new one: one broken connection fails one write, not every write until a restart.
     pub(crate) async fn begin(
         &mut self,
     ) -> std::result::Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
         use sqlx::Connection;
-        self.connection()?.begin_with("BEGIN IMMEDIATE").await
+        let broken = self.slot.broken.clone();
+        let own = self.pooled.is_none();
+        self.connection()?
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .inspect_err(|error| {
+                if own && !is_busy(error) {
+                    broken.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            })
+    }
+
+    /// Marks the writer connection broken: the next turn replaces it.
+    pub(crate) fn mark_broken(&self) {
+        self.slot
+            .broken
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The connection of this turn.
@@ -193,13 +219,42 @@ impl SqliteTurn {
     }
 }
 
+/// SQLite's "database is locked" (SQLITE_BUSY and its extended codes).
+fn is_busy(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| code & 0xff == 5),
+        _ => false,
+    }
+}
+
 /// A turn on SQLite that leaves the slot's memory of the last intake ids as it is: the
 /// intake group's own (`write_turn`, for every other write, clears it).
 pub(crate) async fn sqlite_turn_keeping_ids(
     pool: &sqlx::SqlitePool,
     writer: &Writer,
 ) -> std::result::Result<SqliteTurn, sqlx::Error> {
-    let slot = writer.slot.clone().lock_owned().await;
+    let mut slot = writer.slot.clone().lock_owned().await;
+    if slot
+        .broken
+        .swap(false, std::sync::atomic::Ordering::Relaxed)
+        && let Some(options) = slot.reopen.clone()
+    {
+        use sqlx::ConnectOptions;
+        tracing::warn!("SQLite writer connection reopened after a failed write");
+        slot.intake_ids = None;
+        slot.connection = None;
+        match options.connect().await {
+            Ok(connection) => slot.connection = Some(connection),
+            Err(error) => {
+                slot.broken
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                return Err(error);
+            }
+        }
+    }
     let pooled = match slot.connection {
         Some(_) => None,
         None => Some(pool.acquire().await?),
@@ -360,7 +415,9 @@ impl Store {
                 .statement_cache_capacity(512)
                 .connect()
                 .await?;
-            store.writer.slot.lock().await.connection = Some(own);
+            let mut slot = store.writer.slot.lock().await;
+            slot.connection = Some(own);
+            slot.reopen = Some(options.statement_cache_capacity(512));
         }
         Ok(store)
     }
@@ -454,8 +511,23 @@ impl Store {
         Ok(())
     }
 
+    /// Tests only: leaves the SQLite writer connection inside an open transaction, as a write
+    /// whose task ended half-way would (see `SqliteTurn::begin`).
+    #[doc(hidden)]
+    pub async fn leave_writer_in_transaction_for_tests(&self) {
+        let mut slot = self.writer.slot.lock().await;
+        if let Some(connection) = slot.connection.as_mut() {
+            sqlx::query("BEGIN")
+                .execute(connection)
+                .await
+                .expect("BEGIN on the writer connection");
+        }
+    }
+
     pub async fn close(&self) {
-        if let Some(writer) = self.writer.slot.lock().await.connection.take() {
+        let mut slot = self.writer.slot.lock().await;
+        slot.reopen = None;
+        if let Some(writer) = slot.connection.take() {
             use sqlx::Connection;
             let _ = writer.close().await;
         }

@@ -942,3 +942,25 @@ async fn guessing_the_resident_lookup_is_slowed_down_per_address() {
     assert_eq!(page.status().as_u16(), 429);
     assert!(page.text().await.unwrap().contains("查询失败次数过多"));
 }
+
+/// A SQLite writer connection left inside a transaction (by a write whose task ended
+/// half-way) fails the one write that finds it so and is replaced for the next, instead of
+/// failing every write until the server restarts.
+#[tokio::test]
+async fn a_writer_connection_left_inside_a_transaction_is_replaced() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let (village, _town) = network(&app).await;
+    app.store.leave_writer_in_transaction_for_tests().await;
+    let path = "/api/stations/SZ-P1/delegations/JS-20";
+    let admin = Some(app.admin_token.as_str());
+    let first = app
+        .send(Method::PUT, path, admin, &json!({ "mode": "none" }))
+        .await;
+    assert_eq!(first.status, 500, "{}", first.text);
+    let second = app
+        .send(Method::PUT, path, admin, &json!({ "mode": "none" }))
+        .await;
+    assert_eq!(second.status, 204, "{}", second.text);
+    let created = post_case(&app, &village, None, &filing()).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+}
