@@ -526,8 +526,14 @@ pub async fn call_next(
         .filter_map(|r| CallReason::parse(r))
         .collect();
     let streak = ticket::green_streak(&reasons);
-    // Another window may claim the chosen ticket first; then choose again from a fresh read.
-    for _ in 0..50 {
+    // Another window may claim the chosen ticket first; then choose again from a fresh read,
+    // after a short random pause that grows with each loss, so windows that keep choosing the
+    // same head ticket fall out of step instead of one of them losing every round.
+    for attempt in 0..50u64 {
+        if attempt > 0 {
+            let pause = rand::random_range(0..=250 * attempt.min(20));
+            tokio::time::sleep(std::time::Duration::from_micros(pause)).await;
+        }
         let waiting = store
             .waiting_tickets(station.code.as_str(), &day_of(yibao_store::now()))
             .await?;
