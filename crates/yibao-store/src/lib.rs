@@ -410,14 +410,11 @@ impl Store {
             use sqlx::ConnectOptions;
             // Every kind of write runs here, an intake group's statement in up to 64 sizes
             // among them: room for all their prepared statements.
-            let own = options
-                .clone()
-                .statement_cache_capacity(512)
-                .connect()
-                .await?;
+            let writer_options = options.statement_cache_capacity(512);
+            let own = writer_options.connect().await?;
             let mut slot = store.writer.slot.lock().await;
             slot.connection = Some(own);
-            slot.reopen = Some(options.statement_cache_capacity(512));
+            slot.reopen = Some(writer_options);
         }
         Ok(store)
     }

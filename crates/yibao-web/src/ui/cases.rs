@@ -661,13 +661,7 @@ async fn case_page(
     .collect();
     codes.sort_unstable();
     codes.dedup();
-    let names: Vec<(String, String)> = state
-        .store
-        .stations_by_codes(&codes)
-        .await?
-        .into_iter()
-        .map(|station| (station.code.to_string(), station.name))
-        .collect();
+    let names = station_names(state, &codes).await?;
     let timeline = view
         .events
         .iter()
@@ -832,8 +826,22 @@ pub async fn act(
     }
 }
 
+/// (code, name) of the stations among `codes`, read in one query.
+pub(super) async fn station_names(
+    state: &AppState,
+    codes: &[String],
+) -> Result<Vec<(String, String)>, UiError> {
+    Ok(state
+        .store
+        .stations_by_codes(codes)
+        .await?
+        .into_iter()
+        .map(|station| (station.code.to_string(), station.name))
+        .collect())
+}
+
 /// The name of a station among `names` (code → name).
-fn name_of<'a>(names: &'a [(String, String)], code: &str) -> Option<&'a str> {
+pub(super) fn name_of<'a>(names: &'a [(String, String)], code: &str) -> Option<&'a str> {
     names
         .iter()
         .find(|(c, _)| c == code)

@@ -104,17 +104,7 @@ async fn found(state: &AppState, view: &CaseView) -> Result<Found, UiError> {
         .iter()
         .filter_map(|e| use_case::forwarded_to(e).map(str::to_owned))
         .collect();
-    let names: Vec<(String, String)> = if forwarded.is_empty() {
-        Vec::new()
-    } else {
-        state
-            .store
-            .stations_by_codes(&forwarded)
-            .await?
-            .into_iter()
-            .map(|station| (station.code.to_string(), station.name))
-            .collect()
-    };
+    let names = super::cases::station_names(state, &forwarded).await?;
     let rated = if s.status == CaseStatus::Completed {
         state.store.case_rating(case.id).await?.map(|r| r.score)
     } else {
@@ -141,10 +131,7 @@ async fn found(state: &AppState, view: &CaseView) -> Result<Found, UiError> {
             .map(|e| Step {
                 at: local_time(e.at),
                 text: use_case::event_line(e, |code| {
-                    names
-                        .iter()
-                        .find(|(known, _)| known == code)
-                        .map(|(_, name)| name.clone())
+                    super::cases::name_of(&names, code).map(str::to_owned)
                 }),
             })
             .collect(),
