@@ -15,11 +15,12 @@
 //! | candidates | `id,lon,lat` or `id,x,y` |
 
 use std::cell::RefCell;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::io::Read;
 use std::rc::Rc;
 
-use ::csv::{ReaderBuilder, StringRecord, Trim};
+use ::csv::{ReaderBuilder, StringRecord};
 use yibao_domain::{GeoPoint, RegionCode};
 
 use crate::RoutingError;
@@ -105,8 +106,9 @@ struct Table<R: Read> {
 impl<R: Read> Table<R> {
     fn open(what: &'static str, input: R) -> Result<Table<R>, RoutingError> {
         let newlines = Rc::new(RefCell::new(Newlines::default()));
+        // Cells are trimmed where they are read (`cell`): the reader's own trimming builds a
+        // new record for every row.
         let mut reader = ReaderBuilder::new()
-            .trim(Trim::All)
             .flexible(false)
             .from_reader(LineCounting {
                 inner: input,
@@ -116,7 +118,7 @@ impl<R: Read> Table<R> {
             Ok(headers) => headers.clone(),
             Err(error) => return Err(csv_error(what, error, &newlines)),
         };
-        if headers.is_empty() || headers.iter().all(|cell| cell.is_empty()) {
+        if headers.is_empty() || headers.iter().all(|cell| cell.trim().is_empty()) {
             return Err(RoutingError::EmptyInput { what });
         }
         let columns = headers
@@ -135,7 +137,7 @@ impl<R: Read> Table<R> {
             what,
             reader,
             newlines,
-            header: headers.iter().collect::<Vec<_>>().join(","),
+            header: headers.iter().map(str::trim).collect::<Vec<_>>().join(","),
             columns,
         })
     }
@@ -169,7 +171,7 @@ impl<R: Read> Table<R> {
                 Ok(true) => {}
                 Err(error) => return Err(csv_error(self.what, error, &self.newlines)),
             }
-            if record.iter().all(|cell| cell.is_empty()) {
+            if record.iter().all(|cell| cell.trim().is_empty()) {
                 continue;
             }
             let line = record.position().map_or(0, |position| {
@@ -207,7 +209,7 @@ fn csv_error(
 }
 
 fn cell(record: &StringRecord, column: usize) -> &str {
-    record.get(column).unwrap_or("")
+    record.get(column).map_or("", str::trim)
 }
 
 fn parse_id(text: &str, what: &'static str, line: u64) -> Result<String, RoutingError> {
@@ -276,6 +278,34 @@ impl<K: std::hash::Hash + Eq + std::fmt::Display + Clone> UniqueIds<K> {
         }
         Ok(())
     }
+}
+
+/// Refuses the first repeated id in file order, naming the line it first appeared on — the
+/// error a row-by-row check would give. Ids are checked once their rows are read (on a failed
+/// read, those of the rows before the failure come first), so reading a row clones nothing.
+fn check_ids<T>(
+    what: &'static str,
+    read: Result<(), RoutingError>,
+    rows: &[T],
+    lines: &[u64],
+    id: impl Fn(&T) -> &str,
+) -> Result<(), RoutingError> {
+    let mut first_line: HashMap<&str, u64> = HashMap::with_capacity(rows.len());
+    for (row, &line) in rows.iter().zip(lines) {
+        match first_line.entry(id(row)) {
+            Entry::Occupied(first) => {
+                return Err(RoutingError::row(
+                    what,
+                    line,
+                    format!("编号“{}”重复（首次出现在第 {} 行）", id(row), first.get()),
+                ));
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(line);
+            }
+        }
+    }
+    read
 }
 
 /// Either `lon,lat` or `x,y` columns.
@@ -399,11 +429,10 @@ pub fn read_stations(input: impl Read) -> Result<Vec<StationPlace>, RoutingError
     let lon = table.require(&["lon", "lng", "longitude"])?;
     let lat = table.require(&["lat", "latitude"])?;
     let items = table.column(&["items"]);
-    let mut seen = UniqueIds::new();
     let mut stations = Vec::new();
-    table.each_row(|record, line| {
+    let mut lines = Vec::new();
+    let read = table.each_row(|record, line| {
         let station_id = parse_id(cell(record, id), STATIONS, line)?;
-        seen.insert(&station_id, STATIONS, line)?;
         stations.push(StationPlace {
             position: parse_position(record, lon, lat, STATIONS, line)?,
             items: items
@@ -418,8 +447,10 @@ pub fn read_stations(input: impl Read) -> Result<Vec<StationPlace>, RoutingError
                 .unwrap_or_default(),
             id: station_id,
         });
+        lines.push(line);
         Ok(())
-    })?;
+    });
+    check_ids(STATIONS, read, &stations, &lines, |row| row.id.as_str())?;
     Ok(stations)
 }
 
@@ -432,11 +463,10 @@ pub fn read_population(input: impl Read) -> Result<Vec<PopulationPoint>, Routing
     let lat = table.require(&["lat", "latitude"])?;
     let population = table.require(&["population", "pop"])?;
     let region = table.column(&["region", "region_code"]);
-    let mut seen = UniqueIds::new();
     let mut points = Vec::new();
-    table.each_row(|record, line| {
+    let mut lines = Vec::new();
+    let read = table.each_row(|record, line| {
         let point_id = parse_id(cell(record, id), POPULATION, line)?;
-        seen.insert(&point_id, POPULATION, line)?;
         let text = cell(record, population);
         let people = text.parse::<u64>().map_err(|_| {
             RoutingError::row(POPULATION, line, format!("人口“{text}”不是非负整数"))
@@ -457,8 +487,10 @@ pub fn read_population(input: impl Read) -> Result<Vec<PopulationPoint>, Routing
             region,
             id: point_id,
         });
+        lines.push(line);
         Ok(())
-    })?;
+    });
+    check_ids(POPULATION, read, &points, &lines, |row| row.id.as_str())?;
     Ok(points)
 }
 
@@ -468,18 +500,19 @@ pub fn read_demand(input: impl Read) -> Result<Vec<DemandPoint>, RoutingError> {
     let id = table.require(&["id"])?;
     let coordinates = Coordinates::find(&table)?;
     let weight = table.require(&["weight", "w", "population"])?;
-    let mut seen = UniqueIds::new();
     let mut points = Vec::new();
-    table.each_row(|record, line| {
+    let mut lines = Vec::new();
+    let read = table.each_row(|record, line| {
         let point_id = parse_id(cell(record, id), DEMAND, line)?;
-        seen.insert(&point_id, DEMAND, line)?;
         points.push(DemandPoint {
             location: coordinates.read(record, DEMAND, line)?,
             weight: parse_non_negative(cell(record, weight), DEMAND, line, "权重")?,
             id: point_id,
         });
+        lines.push(line);
         Ok(())
-    })?;
+    });
+    check_ids(DEMAND, read, &points, &lines, |row| row.id.as_str())?;
     Ok(points)
 }
 
@@ -498,17 +531,18 @@ fn read_places(what: &'static str, input: impl Read) -> Result<Vec<CandidateSite
     let mut table = Table::open(what, input)?;
     let id = table.require(&["id"])?;
     let coordinates = Coordinates::find(&table)?;
-    let mut seen = UniqueIds::new();
     let mut sites = Vec::new();
-    table.each_row(|record, line| {
+    let mut lines = Vec::new();
+    let read = table.each_row(|record, line| {
         let site_id = parse_id(cell(record, id), what, line)?;
-        seen.insert(&site_id, what, line)?;
         sites.push(CandidateSite {
             location: coordinates.read(record, what, line)?,
             id: site_id,
         });
+        lines.push(line);
         Ok(())
-    })?;
+    });
+    check_ids(what, read, &sites, &lines, |row| row.id.as_str())?;
     Ok(sites)
 }
 
@@ -669,5 +703,60 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(error, "需求点表第 2 行：权重“-1”不是有效的非负数");
+    }
+
+    #[test]
+    fn a_repeated_point_id_names_both_lines_and_comes_before_later_errors() {
+        let error =
+            |result: Result<Vec<DemandPoint>, RoutingError>| result.unwrap_err().to_string();
+        assert_eq!(
+            error(read_demand(
+                "id,x,y,w\nA,0,0,1\nB,1,1,1\n\nA,2,2,1\n".as_bytes()
+            )),
+            "需求点表第 5 行：编号“A”重复（首次出现在第 2 行）"
+        );
+        // The first error in file order wins: the repeat on line 4, not the bad weight on 5,
+        // and the bad weight on line 3 before the repeat on line 4.
+        assert_eq!(
+            error(read_demand(
+                "id,x,y,w\nA,0,0,1\nB,1,1,1\nA,2,2,1\nC,0,0,-1\n".as_bytes()
+            )),
+            "需求点表第 4 行：编号“A”重复（首次出现在第 2 行）"
+        );
+        assert_eq!(
+            error(read_demand(
+                "id,x,y,w\nA,0,0,1\nB,1,1,x\nA,2,2,1\n".as_bytes()
+            )),
+            "需求点表第 3 行：权重“x”不是有效的非负数"
+        );
+        let sites = read_candidates("id,x,y\nC1,0,0\nC1,1,1\n".as_bytes());
+        assert_eq!(
+            sites.unwrap_err().to_string(),
+            "候选站址表第 3 行：编号“C1”重复（首次出现在第 2 行）"
+        );
+        let stations = read_stations("id,lon,lat\nS1,120,36\nS2,120,36\nS1,120,36\n".as_bytes());
+        assert_eq!(
+            stations.unwrap_err().to_string(),
+            "站点表第 4 行：编号“S1”重复（首次出现在第 2 行）"
+        );
+        let population =
+            read_population("id,lon,lat,population\nV,120,36,1\nV,120,36,2\n".as_bytes());
+        assert_eq!(
+            population.unwrap_err().to_string(),
+            "人口点表第 3 行：编号“V”重复（首次出现在第 2 行）"
+        );
+    }
+
+    #[test]
+    fn cells_and_header_names_are_trimmed() {
+        let demand = read_demand(" id , x ,y, weight \n A , 1 ,2 , 3 \n".as_bytes()).unwrap();
+        assert_eq!(demand[0].id, "A");
+        assert_eq!(demand[0].location, Location::Planar([1.0, 2.0]));
+        assert_eq!(demand[0].weight, 3.0);
+        // A row of blanks counts as a blank line, not as a row with an empty id.
+        let sites = read_candidates("id,x,y\nC1,0,0\n  ,  , \nC2,1,1\n".as_bytes()).unwrap();
+        assert_eq!(sites.len(), 2);
+        let error = read_candidates("id,x,y\n  ,1,1\n".as_bytes()).unwrap_err();
+        assert_eq!(error.to_string(), "候选站址表第 2 行：编号为空");
     }
 }
