@@ -24,7 +24,8 @@ pub use generate::{HallModel, peak_day_date, peak_day_scenario};
 pub use history::{History, RowError, TicketRecord};
 pub use planner::{Plan, PlanConfig, SlotPlan, StaffingMethod, Window, plan_windows};
 pub use simulate::{
-    CategorySet, Layout, SimulationConfig, SimulationReport, Ticket, WaitSummary, simulate,
+    CategorySet, Layout, SimulationConfig, SimulationReport, Ticket, TicketOutcome, WaitSummary,
+    simulate, simulate_with_outcomes,
 };
 pub use station::{
     ChartSeries, ReplaySource, Scenario, StaticSearch, StationDayReport, StationDayRequest,
