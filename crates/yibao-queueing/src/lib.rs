@@ -29,7 +29,7 @@ pub use simulate::{
 };
 pub use station::{
     ChartSeries, ReplaySource, Scenario, StaticSearch, StationDayReport, StationDayRequest,
-    best_static_layout, plan_station_day,
+    best_static_layout, plan_station_day, static_layouts,
 };
 
 /// A refused request, with a Chinese message for the user.
