@@ -24,7 +24,9 @@
 //! [--json out.jsonl] 42 1-5`
 //!
 //! Prints a table per seed and the count of seeds meeting each goal on stdout; `--json` also
-//! writes one JSON object per seed (with the per-replication figures) and one summary line.
+//! writes one JSON object per seed and one summary line. Per seed the JSON adds the standard
+//! errors (of the cuts, by the delta method, and of the paired P90 difference), how many
+//! single replications meet goal (a) and both goals, and every replication's figures.
 
 use std::io::Write;
 use std::time::Instant;
@@ -134,6 +136,26 @@ fn mean(values: impl IntoIterator<Item = f64>) -> f64 {
         .into_iter()
         .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
     if count == 0 { 0.0 } else { sum / count as f64 }
+}
+
+/// Standard error of the mean of `values` (NaN for fewer than two).
+fn standard_error(values: &[f64]) -> f64 {
+    if values.len() < 2 {
+        return f64::NAN;
+    }
+    let m = mean(values.iter().copied());
+    let n = values.len() as f64;
+    (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0) / n).sqrt()
+}
+
+/// `values` keyed by the static baselines' names.
+fn by_static<T: serde::Serialize>(values: &[T]) -> serde_json::Value {
+    STATIC_NAMES
+        .iter()
+        .zip(values)
+        .map(|(k, v)| ((*k).to_owned(), json!(v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 fn static_layout(window_category: &[usize]) -> Layout {
@@ -377,6 +399,33 @@ fn main() {
             .iter()
             .map(|&l| 1.0 - mean_queue[TIDAL] / mean_queue[l])
             .collect();
+        // Standard error of the cut 1 − T̄/S̄ over paired replications (delta method).
+        let cut_se: Vec<f64> = STATICS
+            .iter()
+            .map(|&l| {
+                let ratio = mean_wait[TIDAL] / mean_wait[l];
+                let residuals: Vec<f64> = per_rep
+                    .iter()
+                    .map(|r| r[TIDAL].mean_wait_min - ratio * r[l].mean_wait_min)
+                    .collect();
+                standard_error(&residuals) / mean_wait[l]
+            })
+            .collect();
+        // Single days meeting each goal: the cut against each static baseline, and that with
+        // tidal's P90 below naive's.
+        let day_cut = |r: &[Replay; 5], l: usize| 1.0 - r[TIDAL].mean_wait_min / r[l].mean_wait_min;
+        let days_meeting = |l: usize, with_p90: bool| -> usize {
+            per_rep
+                .iter()
+                .filter(|r| {
+                    day_cut(r, l) >= MEAN_CUT_GOAL
+                        && (!with_p90 || r[TIDAL].p90_wait_min < r[NAIVE].p90_wait_min)
+                })
+                .count()
+        };
+        let days_meeting_a: Vec<usize> = STATICS.iter().map(|&l| days_meeting(l, false)).collect();
+        let days_meeting_both: Vec<usize> =
+            STATICS.iter().map(|&l| days_meeting(l, true)).collect();
         let p90_diff: Vec<f64> = per_rep
             .iter()
             .map(|r| r[TIDAL].p90_wait_min - r[NAIVE].p90_wait_min)
@@ -384,17 +433,7 @@ fn main() {
         let paired_wins = p90_diff.iter().filter(|&&d| d < 0.0).count();
         let paired_ties = p90_diff.iter().filter(|&&d| d == 0.0).count();
         let diff_mean = mean(p90_diff.iter().copied());
-        let diff_se = if p90_diff.len() > 1 {
-            (p90_diff
-                .iter()
-                .map(|d| (d - diff_mean).powi(2))
-                .sum::<f64>()
-                / (p90_diff.len() - 1) as f64
-                / p90_diff.len() as f64)
-                .sqrt()
-        } else {
-            f64::NAN
-        };
+        let diff_se = standard_error(&p90_diff);
         let goals = Goals {
             mean: [0, 1, 2].map(|s| cuts[s] >= MEAN_CUT_GOAL),
             p90: [
@@ -450,14 +489,6 @@ fn main() {
                     .collect::<serde_json::Map<_, _>>()
                     .into()
             };
-            let by_static = |values: &[f64]| -> serde_json::Value {
-                STATIC_NAMES
-                    .iter()
-                    .zip(values)
-                    .map(|(k, v)| ((*k).to_owned(), json!(v)))
-                    .collect::<serde_json::Map<_, _>>()
-                    .into()
-            };
             let per_replication = |f: &dyn Fn(&Replay) -> f64| -> serde_json::Value {
                 LAYOUTS
                     .iter()
@@ -482,7 +513,10 @@ fn main() {
                 "pooled_p90_wait_min": by_layout(&pooled_p90),
                 "mean_of_p90_wait_min": by_layout(&mean_p90),
                 "mean_wait_cut": by_static(&cuts),
+                "mean_wait_cut_se": by_static(&cut_se),
                 "mean_queue_time_cut": by_static(&queue_cuts),
+                "replications_meeting_a": by_static(&days_meeting_a),
+                "replications_meeting_both": by_static(&days_meeting_both),
                 "paired_p90_tidal_below_naive": paired_wins,
                 "paired_p90_ties": paired_ties,
                 "p90_tidal_minus_naive_mean": diff_mean,
