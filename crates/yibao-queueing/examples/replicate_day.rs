@@ -81,6 +81,23 @@ fn parse_args() -> Args {
                     .expect("--replications takes a positive number");
             }
             "--json" => args.json = Some(words.next().expect("--json takes a path")),
+            "--help" | "-h" => {
+                println!(
+                    "usage: replicate_day [--replications R (default 30)] [--json out.jsonl] \
+                     [SEEDS…]\n\
+                     SEEDS: numbers, ranges and comma lists, e.g. `42 1-5` or `42,1-40` \
+                     (default 42)\n\
+                     Replays each seed's peak day R times (replication 0 = the seed's own day, \
+                     as peak_day; the others fresh days from the same hall model and date, with \
+                     common random numbers across layouts) under the tidal plan, the naive \
+                     per-slot Erlang C plan and three static baselines (h: searched per \
+                     replication by least mean time in queue; f: replication 0's kept; w: \
+                     searched per replication by least mean wait of called tickets). Prints a \
+                     table per seed and the seeds meeting each goal; --json writes one object \
+                     per seed and a summary line."
+                );
+                std::process::exit(0);
+            }
             _ => {
                 for part in word.split(',').filter(|p| !p.is_empty()) {
                     let number = |s: &str| -> u64 {
