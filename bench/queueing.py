@@ -10,10 +10,16 @@ category counts that the skills allow, each replayed, the least mean time in que
 naive per-slot Erlang C plan, and the lag-aware tidal plan; plus, for reference, every window
 serving all its skills. Seeds: 42 (one of the five seeds 7, 42, 99, 1234, 2026 the planner's
 target weight was chosen on) and five fresh ones (1–5), in full; then the two goals alone on a
-wider set of fresh seeds (1–40), since one seed's day is noisy. Then the criterion bench of the
-planner per station-day.
+wider set of fresh seeds (1–40), since one seed's day is noisy. Then, with `--replicate-day`,
+the same comparison in expectation (the crate's `replicate_day` example): each seed's peak day
+replayed R = 30 times (replication 0 = the seed's own day, the others fresh days from the same
+hall model and date, common random numbers across layouts) under the tidal plan, the naive plan
+and three static baselines, on seeds 42 and 1–5 in full and on 1–40 as a summary. Then the
+criterion bench of the planner per station-day.
 
-    python3 bench/queueing.py --peak-day <path of the release peak_day example> [--no-criterion]
+    python3 bench/queueing.py --peak-day <path of the release peak_day example>
+        [--replicate-day <path of the release replicate_day example>] [--replications 30]
+        [--no-criterion]
 """
 from __future__ import annotations
 
@@ -33,6 +39,8 @@ import benchlib  # noqa: E402
 REPO = pathlib.Path(__file__).resolve().parent.parent
 SEEDS = [42, 1, 2, 3, 4, 5]
 WIDE_SEEDS = list(range(1, 41))
+# replicate_day's static baselines (JSON keys) and their short names in the tables.
+STATICS = [("hindsight", "h"), ("fixed", "f"), ("by_wait", "w")]
 KEYS = ["best_static", "naive_per_slot", "tidal", "all_skills"]
 LABELS = {
     "best_static": "best static layout (searched)",
@@ -52,6 +60,8 @@ CRITERION = [
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--peak-day", required=True)
+    parser.add_argument("--replicate-day")
+    parser.add_argument("--replications", type=int, default=30)
     parser.add_argument("--no-criterion", action="store_true")
     parser.add_argument("--results", default=str(REPO / "bench" / "RESULTS.md"))
     args = parser.parse_args()
@@ -87,6 +97,27 @@ def main() -> None:
         wide.append((seed, report))
     print(f"wider check: {len(wide)} seeds", file=sys.stderr)
 
+    replicated = None
+    if args.replicate_day:
+        # One process for the bench seeds and the wider ones (each seed's replications depend
+        # on that seed alone), 42 first.
+        rep_seeds = SEEDS + [seed for seed in WIDE_SEEDS if seed not in SEEDS]
+        out = work / "replicate.jsonl"
+        cmd = [args.replicate_day, "--replications", str(args.replications), "--json", str(out),
+               *(str(seed) for seed in rep_seeds)]
+        measured = benchlib.run_measured(cmd, timeout=3600, stdout_path=work / "replicate.txt",
+                                         stderr_path=work / "replicate-stderr.txt")
+        if measured["rc"] != 0:
+            sys.exit(f"replicate_day failed: {(work / 'replicate-stderr.txt').read_text()}")
+        per_seed = {}
+        for text in out.read_text().splitlines():
+            line = json.loads(text)
+            if not line.get("summary"):
+                per_seed[line["seed"]] = line
+        replicated = dict(per_seed=per_seed, measured=measured, seeds=rep_seeds,
+                          replications=args.replications)
+        print(f"replicate_day: {len(per_seed)} seeds, {measured['wall_s']} s", file=sys.stderr)
+
     criterion = {}
     criterion_cmd = "cargo bench -p yibao-queueing --bench planner"
     if not args.no_criterion:
@@ -102,7 +133,71 @@ def main() -> None:
                                    mean["confidence_interval"]["lower_bound"] / 1e6,
                                    mean["confidence_interval"]["upper_bound"] / 1e6)
     wall = time.perf_counter() - started
-    write(args, runs, wide, criterion, criterion_cmd, wall, load_start)
+    write(args, runs, wide, replicated, criterion, criterion_cmd, wall, load_start)
+
+
+def replicated_section(replicated: dict, layouts: int) -> list[str]:
+    per_seed, r = replicated["per_seed"], replicated["replications"]
+    lines = [
+        "",
+        f"### Replicated days (R = {r} per seed)",
+        "",
+        f"Method: the release `replicate_day` example builds each seed's history, forecast and "
+        f"plans as `peak_day` does and replays the peak day {r} times: replication 0 is the "
+        f"seed's own day (the one above, checked to give the same figures), the others are fresh "
+        f"days drawn from the same hall model and date, with common random numbers (within a "
+        f"replication every layout sees the same tickets, handling times and patience, so the "
+        f"comparisons are paired). Three static baselines from the same {layouts} layouts: h is "
+        f"searched on each replication as above (least mean time in queue, with hindsight), f is "
+        f"the seed's own day's layout kept for every replication (what a hall would actually "
+        f"run), and w is searched on each replication by the least mean wait of called tickets, "
+        f"goal (a)'s own measure: on every day it has the lowest mean wait any static layout "
+        f"reaches, so the cut against it is the smallest. Mean waits are means over the {r} "
+        f"days (cut = 1 − tidal/static of these means); the pooled P90 is taken over all "
+        f"replications' called tickets together, the mean of P90 averages the {r} per-day P90s, "
+        f"and ΔP90 is the mean over days of tidal − naive P90 ± its standard error.",
+        "",
+        "| Seed | Tickets (mean) | Tidal | Naive | Static h | Static f | Static w | Cut vs h | "
+        "Cut vs f | Cut vs w ± s.e. | Pooled P90 tidal / naive | Mean of P90 tidal / naive | "
+        "Days tidal P90 < naive | ΔP90 ± s.e. (min) | Own day's ΔP90 (rank of R, 1 = largest) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for seed in SEEDS:
+        line = per_seed[seed]
+        wait, cut, se = line["mean_wait_min"], line["mean_wait_cut"], line["mean_wait_cut_se"]
+        pooled, mean_p90 = line["pooled_p90_wait_min"], line["mean_of_p90_wait_min"]
+        own, rank = own_day_rank(line)
+        tickets = sum(line["tickets"]) / len(line["tickets"])
+        ties = line["paired_p90_ties"]
+        lines.append(
+            f"| {seed}{' (tuning)' if seed == 42 else ''} | {tickets:,.0f} | "
+            f"{wait['tidal']:.2f} | {wait['naive']:.2f} | {wait['static_hindsight']:.2f} | "
+            f"{wait['static_fixed']:.2f} | {wait['static_by_wait']:.2f} | "
+            f"{cut['hindsight'] * 100:.1f}% | {cut['fixed'] * 100:.1f}% | "
+            f"{cut['by_wait'] * 100:.1f}% ± {se['by_wait'] * 100:.1f} | "
+            f"{pooled['tidal']:.2f} / {pooled['naive']:.2f} | "
+            f"{mean_p90['tidal']:.2f} / {mean_p90['naive']:.2f} | "
+            f"{line['paired_p90_tidal_below_naive']} of {line['replications']}"
+            f"{f' ({ties} equal)' if ties else ''} | "
+            f"{line['p90_tidal_minus_naive_mean']:+.2f} ± {line['p90_tidal_minus_naive_se']:.2f} | "
+            f"{own:+.2f} ({rank} of {line['replications']}) |")
+    wider = replicated_facts(per_seed, WIDE_SEEDS)
+    seed, cut, se = wider["smallest_cut"]
+    days = wider["days"]
+    lines += [
+        "",
+        f"Seeds {seed_list(WIDE_SEEDS)} (R = {r} each): goal (a) in expectation met on "
+        f"{wider['a']['hindsight']} against h, {wider['a']['fixed']} against f and "
+        f"{wider['a']['by_wait']} against w of {wider['seeds']}; goal (b) on {wider['b_pooled']} "
+        f"by pooled P90 and {wider['b_mean']} by mean of per-day P90; both, under every baseline "
+        f"and both measures, on {wider['both']}. Smallest cut vs w: {cut * 100:.1f}% ± "
+        f"{se * 100:.1f} (seed {seed}). ΔP90 more than 2 s.e. below 0 on {wider['significant']} "
+        f"of {wider['seeds']} seeds. Single days ({days:,}): tidal's P90 below naive's on "
+        f"{wider['day_p90']:,} ({wider['day_p90'] / days * 100:.0f}%); both goals on "
+        + ", ".join(f"{wider['day_both'][name]:,} ({wider['day_both'][name] / days * 100:.0f}%) "
+                    f"vs {short}" for name, short in STATICS) + ".",
+    ]
+    return lines
 
 
 def summary(report: dict, key: str) -> dict:
@@ -112,7 +207,51 @@ def summary(report: dict, key: str) -> dict:
     raise KeyError(key)
 
 
-def write(args, runs, wide, criterion, criterion_cmd, wall, load_start) -> None:
+def seed_list(seeds: list[int]) -> str:
+    """42, 1–5 for [42, 1, 2, 3, 4, 5]: runs of consecutive seeds as ranges."""
+    parts, start = [], 0
+    for i in range(1, len(seeds) + 1):
+        if i == len(seeds) or seeds[i] != seeds[i - 1] + 1:
+            run = seeds[start:i]
+            parts.append(str(run[0]) if len(run) == 1 else
+                         f"{run[0]}, {run[1]}" if len(run) == 2 else f"{run[0]}–{run[-1]}")
+            start = i
+    return ", ".join(parts)
+
+
+def replicated_facts(per_seed: dict, seeds: list[int]) -> dict:
+    """Counts over `seeds` of replicate_day's per-seed JSON: goals in expectation, the
+    smallest cut against the strictest baseline, significant P90 differences, single days."""
+    lines = [per_seed[seed] for seed in seeds]
+    days = sum(line["replications"] for line in lines)
+    goals = [line["goals"] for line in lines]
+    smallest = min(lines, key=lambda line: line["mean_wait_cut"]["by_wait"])
+    return dict(
+        seeds=len(lines),
+        days=days,
+        a={name: sum(g[f"a_{name}"] for g in goals) for name, _ in STATICS},
+        b_pooled=sum(g["b_pooled"] for g in goals),
+        b_mean=sum(g["b_mean_of_p90"] for g in goals),
+        both=sum(all(g.values()) for g in goals),
+        smallest_cut=(smallest["seed"], smallest["mean_wait_cut"]["by_wait"],
+                      smallest["mean_wait_cut_se"]["by_wait"]),
+        significant=sum(line["p90_tidal_minus_naive_mean"]
+                        + 2 * line["p90_tidal_minus_naive_se"] < 0 for line in lines),
+        day_p90=sum(line["paired_p90_tidal_below_naive"] for line in lines),
+        day_both={name: sum(line["replications_meeting_both"][name] for line in lines)
+                  for name, _ in STATICS},
+    )
+
+
+def own_day_rank(line: dict) -> tuple[float, int]:
+    """The seed's own day's (replication 0's) tidal − naive P90 and its rank among the
+    replications' (1 = largest)."""
+    p90 = line["per_replication"]["p90_wait_min"]
+    diffs = [t - n for t, n in zip(p90["tidal"], p90["naive"])]
+    return diffs[0], 1 + sum(d > diffs[0] for d in diffs)
+
+
+def write(args, runs, wide, replicated, criterion, criterion_cmd, wall, load_start) -> None:
     facts = benchlib.machine_facts()
     head = benchlib.command_output(["git", "-C", str(REPO), "log", "-1", "--format=%h %s"])
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -123,6 +262,9 @@ def write(args, runs, wide, criterion, criterion_cmd, wall, load_start) -> None:
         "Command:",
         "",
         "```sh",
+        "bench/run-queueing.sh  # = cargo build --release -p yibao-queueing --example peak_day --example replicate_day; "
+        "python3 bench/queueing.py --peak-day <it> --replicate-day <it>"
+        if replicated else
         "bench/run-queueing.sh  # = cargo build --release -p yibao-queueing --example peak_day; python3 bench/queueing.py --peak-day <it>",
         "```",
         "",
@@ -190,6 +332,46 @@ def write(args, runs, wide, criterion, criterion_cmd, wall, load_start) -> None:
         f"{len(runs)} seeds, equal on {p90_ties} | "
         f"{'yes' if p90_wins == len(runs) else 'not on every seed'} |",
     ]
+    if replicated:
+        per_seed, r = replicated["per_seed"], replicated["replications"]
+        bench, wider = (replicated_facts(per_seed, seeds) for seeds in (SEEDS, WIDE_SEEDS))
+        names = "/".join(short for _, short in STATICS)
+
+        def counts(facts: dict, values: list[int]) -> str:
+            return f"{'/'.join(str(v) for v in values)} of {facts['seeds']}"
+
+        def met(ok: bool) -> str:
+            return "yes" if ok else "not on every seed"
+
+        seed, cut, se = wider["smallest_cut"]
+        bench_cuts = [per_seed[s]["mean_wait_cut"]["by_wait"] for s in SEEDS]
+        lines += [
+            f"| (replicated, R = {r} per seed) tidal cuts the expected mean wait ≥ 40% vs the "
+            f"best static layout ({names}) | vs w on seeds {seed_list(SEEDS)}: "
+            f"{', '.join(f'{c * 100:.0f}%' for c in bench_cuts)}; "
+            f"met ({names}) on {counts(bench, list(bench['a'].values()))} bench seeds and "
+            f"{counts(wider, list(wider['a'].values()))} seeds {seed_list(WIDE_SEEDS)}; "
+            f"smallest cut vs w {cut * 100:.1f}% ± {se * 100:.1f} (seed {seed}) | "
+            f"{met(all(f['a'][n] == f['seeds'] for f in (bench, wider) for n, _ in STATICS))} |",
+            f"| (replicated, R = {r}) tidal's P90 below naive's in expectation (pooled / mean of "
+            f"per-day P90) | on {counts(bench, [bench['b_pooled'], bench['b_mean']])} bench "
+            f"seeds and {counts(wider, [wider['b_pooled'], wider['b_mean']])} seeds "
+            f"{seed_list(WIDE_SEEDS)}; ΔP90 more than 2 s.e. below 0 on {bench['significant']} "
+            f"and {wider['significant']} of them | "
+            f"{met(all(f['b_pooled'] == f['b_mean'] == f['seeds'] for f in (bench, wider)))} |",
+            f"| (replicated) both goals in expectation, every baseline and both P90 measures | "
+            f"{bench['both']} of {bench['seeds']} bench seeds, {wider['both']} of "
+            f"{wider['seeds']} seeds {seed_list(WIDE_SEEDS)} | "
+            f"{met(bench['both'] == bench['seeds'] and wider['both'] == wider['seeds'])} |",
+            f"| (replicated) the goals on single replayed days | tidal's P90 below naive's on "
+            f"{bench['day_p90']} of {bench['days']:,} days ({bench['day_p90'] / bench['days'] * 100:.0f}%) "
+            f"of the bench seeds and {wider['day_p90']:,} of {wider['days']:,} "
+            f"({wider['day_p90'] / wider['days'] * 100:.0f}%) of seeds {seed_list(WIDE_SEEDS)}; "
+            f"both goals (vs w) on {bench['day_both']['by_wait']} "
+            f"({bench['day_both']['by_wait'] / bench['days'] * 100:.0f}%) and "
+            f"{wider['day_both']['by_wait']:,} ({wider['day_both']['by_wait'] / wider['days'] * 100:.0f}%) "
+            f"| no: not on every day |",
+        ]
     if criterion:
         per_day = criterion.get("forecast_and_lagged_plan_per_station_day")
         lines.append(
@@ -221,6 +403,8 @@ def write(args, runs, wide, criterion, criterion_cmd, wall, load_start) -> None:
         f"Over these {len(wide)} days: mean wait cut ≥ 40% on {mean_met}, P90 below naive on "
         f"{p90_met}, both on {both_met}.",
     ]
+    if replicated:
+        lines += replicated_section(replicated, runs[0]["report"]["best_static"]["evaluated"])
     lines += [
         "",
         "### Times",
@@ -233,6 +417,15 @@ def write(args, runs, wide, criterion, criterion_cmd, wall, load_start) -> None:
             f"| `peak_day {run['seed']}` whole process (generate 8 weeks, "
             f"forecast, 2 plans, {run['report']['best_static']['evaluated']}-layout static search, "
             f"4 replays) | {run['measured']['wall_s']:.2f} s wall, in-process {run['inner_s']} s |")
+    if replicated:
+        measured, per_seed = replicated["measured"], replicated["per_seed"]
+        seconds = [line["seconds"] for line in per_seed.values()]
+        lines.append(
+            f"| `replicate_day --replications {replicated['replications']}` on seeds "
+            f"{seed_list(replicated['seeds'])} ({len(seconds)} seeds; per seed: history, plans, "
+            f"{replicated['replications']} replications × (5 replays + every static layout "
+            f"replayed)) | {measured['wall_s']:.1f} s wall, {measured['cpu_s']:.1f} s CPU; "
+            f"per seed {sum(seconds) / len(seconds):.2f} s mean, {max(seconds):.2f} s max |")
     if criterion:
         lines += ["", f"Criterion (`{criterion_cmd}`, 20 samples, mean and 95% interval):", "",
                   "| Bench | Mean | Interval |", "|---|---:|---:|"]

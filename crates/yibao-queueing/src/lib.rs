@@ -24,11 +24,12 @@ pub use generate::{HallModel, peak_day_date, peak_day_scenario};
 pub use history::{History, RowError, TicketRecord};
 pub use planner::{Plan, PlanConfig, SlotPlan, StaffingMethod, Window, plan_windows};
 pub use simulate::{
-    CategorySet, Layout, SimulationConfig, SimulationReport, Ticket, WaitSummary, simulate,
+    CategorySet, Layout, SimulationConfig, SimulationReport, Ticket, TicketOutcome, WaitSummary,
+    simulate, simulate_with_outcomes,
 };
 pub use station::{
     ChartSeries, ReplaySource, Scenario, StaticSearch, StationDayReport, StationDayRequest,
-    best_static_layout, plan_station_day,
+    best_static_layout, plan_station_day, static_layouts,
 };
 
 /// A refused request, with a Chinese message for the user.

@@ -222,12 +222,31 @@ pub struct SimulationConfig {
     pub target: ServiceTarget,
 }
 
+/// What happened to one ticket in a simulated day.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TicketOutcome {
+    /// Minutes from arrival until called, or until the person left.
+    pub wait_min: f64,
+    /// Called by a window (false: left before being called).
+    pub called: bool,
+}
+
 /// Replays `tickets` (any order) under `layout`.
 pub fn simulate(
     tickets: &[Ticket],
     layout: &Layout,
     config: &SimulationConfig,
 ) -> SimulationReport {
+    simulate_with_outcomes(tickets, layout, config).0
+}
+
+/// Replays `tickets` like [`simulate`] and also returns each ticket's outcome, in the order of
+/// `tickets`: what figures pooled over several days (a percentile of all their waits) need.
+pub fn simulate_with_outcomes(
+    tickets: &[Ticket],
+    layout: &Layout,
+    config: &SimulationConfig,
+) -> (SimulationReport, Vec<TicketOutcome>) {
     let windows = layout.windows();
     let categories = config.categories;
     let mut order: Vec<usize> = (0..tickets.len()).collect();
@@ -429,7 +448,7 @@ pub fn simulate(
         }
     }
     let day = config.day_min.max(last_finish).max(1e-9);
-    SimulationReport {
+    let report = SimulationReport {
         overall,
         per_category,
         mean_wait_by_slot: sums
@@ -445,7 +464,12 @@ pub fn simulate(
         waiting_at_slot_start,
         last_finish_min: last_finish,
         window_busy_share: busy_time.iter().map(|b| b / day).collect(),
-    }
+    };
+    let outcomes = outcome
+        .into_iter()
+        .map(|(wait_min, called)| TicketOutcome { wait_min, called })
+        .collect();
+    (report, outcomes)
 }
 
 #[cfg(test)]

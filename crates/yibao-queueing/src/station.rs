@@ -171,13 +171,7 @@ pub fn best_static_layout(
 ) -> Result<(StaticSearch, SimulationReport), QueueingError> {
     let categories = config.categories;
     check_windows(windows, categories)?;
-    // A hall serves every business that comes: each category with tickets keeps a window
-    // (when there are enough windows for that).
-    let mut present = vec![false; categories];
-    for ticket in tickets {
-        present[ticket.category] = true;
-    }
-    let must_serve = present.iter().filter(|&&p| p).count() <= windows.len();
+    let (present, must_serve) = categories_to_serve(tickets, windows, categories);
     let mut evaluated = 0;
     let mut evaluate = |counts: &[u32]| -> Option<(Vec<usize>, SimulationReport)> {
         if must_serve && counts.iter().zip(&present).any(|(&n, &p)| p && n == 0) {
@@ -262,6 +256,47 @@ pub fn best_static_layout(
         },
         report,
     ))
+}
+
+/// A hall serves every business that comes: each category with tickets keeps a window (when
+/// there are enough windows for that). The categories with tickets, and whether that holds.
+fn categories_to_serve(
+    tickets: &[Ticket],
+    windows: &[Window],
+    categories: usize,
+) -> (Vec<bool>, bool) {
+    let mut present = vec![false; categories];
+    for ticket in tickets {
+        present[ticket.category] = true;
+    }
+    let must_serve = present.iter().filter(|&&p| p).count() <= windows.len();
+    (present, must_serve)
+}
+
+/// Every static layout (the category of each window) that an exhaustive
+/// [`best_static_layout`] on `tickets` evaluates, in the order it evaluates them: one per
+/// split of the windows into category counts that the skills allow and that leaves no
+/// category with tickets without a window. For scoring static layouts by another measure than
+/// the search's; there are C(windows + categories − 1, categories − 1) splits to try, so keep
+/// it to small halls.
+pub fn static_layouts(
+    tickets: &[Ticket],
+    windows: &[Window],
+    categories: usize,
+) -> Result<Vec<Vec<usize>>, QueueingError> {
+    check_windows(windows, categories)?;
+    let (present, must_serve) = categories_to_serve(tickets, windows, categories);
+    let mut layouts = Vec::new();
+    let mut counts = vec![0u32; categories];
+    compositions(windows.len() as u32, 0, &mut counts, &mut |counts| {
+        if must_serve && counts.iter().zip(&present).any(|(&n, &p)| p && n == 0) {
+            return;
+        }
+        if let Some(assignment) = realise(counts, windows) {
+            layouts.push(assignment);
+        }
+    });
+    Ok(layouts)
 }
 
 fn binomial(n: usize, k: usize) -> usize {

@@ -187,3 +187,43 @@ fn category_sets_behave_as_bit_sets() {
     assert_eq!(CategorySet::all(3), CategorySet(0b111));
     assert!(CategorySet::EMPTY.is_empty());
 }
+
+#[test]
+fn the_outcomes_per_ticket_add_up_to_the_report() {
+    // Two windows, one category each, impatient people: some are called, some leave.
+    let mut rng = Rng::new(7);
+    let mut tickets = poisson_day(&mut rng, 1.2, 2.0, 10.0, 400);
+    for (k, ticket) in tickets.iter_mut().enumerate() {
+        ticket.category = k % 2;
+        ticket.priority = k % 7 == 0;
+    }
+    // Any order: the outcomes follow the order handed in.
+    tickets.reverse();
+    let layout = Layout::fixed(vec![CategorySet::single(0), CategorySet::single(1)]);
+    let (report, outcomes) = simulate_with_outcomes(&tickets, &layout, &config(2, 400.0));
+    assert_eq!(report, simulate(&tickets, &layout, &config(2, 400.0)));
+    assert_eq!(outcomes.len(), tickets.len());
+    let mut waits: Vec<f64> = outcomes
+        .iter()
+        .filter(|o| o.called)
+        .map(|o| o.wait_min)
+        .collect();
+    assert!(report.overall.abandoned > 0 && report.overall.served > 0);
+    assert_eq!(waits.len(), report.overall.served);
+    let mean = waits.iter().sum::<f64>() / waits.len() as f64;
+    assert!((mean - report.overall.mean_wait_min).abs() < 1e-9);
+    waits.sort_by(f64::total_cmp);
+    assert_eq!(percentile(&waits, 0.9), report.overall.p90_wait_min);
+    // Whoever left waited their patience, no longer.
+    for (ticket, outcome) in tickets.iter().zip(&outcomes) {
+        if !outcome.called {
+            assert!(outcome.wait_min <= ticket.patience_min);
+        }
+    }
+    let category_one = outcomes
+        .iter()
+        .zip(&tickets)
+        .filter(|(o, t)| o.called && t.category == 1)
+        .count();
+    assert_eq!(category_one, report.per_category[1].served);
+}

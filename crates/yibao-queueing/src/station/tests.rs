@@ -101,3 +101,46 @@ fn a_station_day_is_deterministic_and_replays_the_history_or_a_sample() {
     let json = serde_json::to_string(&own).unwrap();
     assert!(json.contains("\"tidal_windows\""));
 }
+
+#[test]
+fn the_static_layouts_listed_are_those_the_exhaustive_search_evaluates() {
+    let hall = HallModel::payment_season_hall();
+    let (history, peak) = peak_day_scenario(3);
+    let date = crate::generate::peak_day_date();
+    let windows = hall.payment_season_windows();
+    let request = small_request(date, windows.clone(), true);
+    let report = plan_station_day(&history, &request, Some(&peak.tickets)).unwrap();
+    let forecast = &report.forecast;
+    let tickets = tickets_for_day(&peak.tickets, forecast, 60.0, request.seed);
+    let config = SimulationConfig {
+        categories: forecast.categories.len(),
+        day_min: f64::from(forecast.close_min - forecast.open_min),
+        series_slot_min: f64::from(forecast.slot_min),
+        target: request.target,
+    };
+    let layouts = static_layouts(&tickets, &windows, config.categories).unwrap();
+    let search = report.best_static.as_ref().unwrap();
+    assert_eq!(layouts.len(), search.evaluated);
+    for layout in &layouts {
+        // Realisable, and every category keeps a window.
+        for (window, &category) in windows.iter().zip(layout) {
+            assert!(window.skills.contains(category));
+        }
+        assert!((0..config.categories).all(|c| layout.contains(&c)));
+    }
+    // The first with the least mean time in queue is the search's choice.
+    let score = |layout: &Vec<usize>| {
+        simulate(
+            &tickets,
+            &Layout::fixed(layout.iter().map(|&c| CategorySet::single(c)).collect()),
+            &config,
+        )
+        .overall
+        .mean_queue_time_min
+    };
+    let scores: Vec<f64> = layouts.iter().map(score).collect();
+    let best = (0..layouts.len())
+        .reduce(|b, i| if scores[i] < scores[b] { i } else { b })
+        .unwrap();
+    assert_eq!(layouts[best], search.window_category);
+}
