@@ -167,7 +167,12 @@ fn standard_error(values: &[f64]) -> f64 {
 
 /// `values` keyed by the static baselines' names.
 fn by_static<T: serde::Serialize>(values: &[T]) -> serde_json::Value {
-    STATIC_NAMES
+    keyed(&STATIC_NAMES, values)
+}
+
+/// `values` keyed by `names`, pairwise.
+fn keyed<T: serde::Serialize>(names: &[&str], values: &[T]) -> serde_json::Value {
+    names
         .iter()
         .zip(values)
         .map(|(k, v)| ((*k).to_owned(), json!(v)))
@@ -498,14 +503,7 @@ fn main() {
             elapsed,
         );
         if let Some(out) = json_out.as_mut() {
-            let by_layout = |values: &[f64]| -> serde_json::Value {
-                LAYOUTS
-                    .iter()
-                    .zip(values)
-                    .map(|(k, v)| ((*k).to_owned(), json!(v)))
-                    .collect::<serde_json::Map<_, _>>()
-                    .into()
-            };
+            let by_layout = |values: &[f64]| keyed(&LAYOUTS, values);
             let per_replication = |f: &dyn Fn(&Replay) -> f64| -> serde_json::Value {
                 LAYOUTS
                     .iter()

@@ -98,14 +98,19 @@ pub(crate) fn lagrangian_bound(
 ) -> LagrangianOutcome {
     let demand_count = lists.demand_count();
     let candidate_count = lists.candidate_count();
-    // Demand no candidate covers never counts: leave it out of the bound.
-    let coverable: Vec<bool> = (0..demand_count as u32)
-        .map(|demand| !lists.candidates_of(demand).is_empty())
+    // Demand no candidate covers never counts: it is left out of the bound by weight 0 here
+    // (its multiplier is then held at 0, so it adds nothing to the bound, the gradient or any
+    // value).
+    let capped: Vec<f64> = (0..demand_count as u32)
+        .map(|demand| {
+            if lists.candidates_of(demand).is_empty() {
+                0.0
+            } else {
+                weights[demand as usize]
+            }
+        })
         .collect();
-    let coverable_weight: f64 = (0..demand_count)
-        .filter(|&d| coverable[d])
-        .map(|d| weights[d])
-        .sum();
+    let coverable_weight: f64 = capped.iter().sum();
     let mut outcome = LagrangianOutcome {
         upper_bound: coverable_weight,
         pool: Vec::new(),
@@ -139,11 +144,6 @@ pub(crate) fn lagrangian_bound(
             start
         }
     };
-    // Demand no candidate covers is left out by giving it weight 0 here (its multiplier is
-    // then held at 0, so it adds nothing to the bound, the gradient or any value).
-    let capped: Vec<f64> = (0..demand_count)
-        .map(|d| if coverable[d] { weights[d] } else { 0.0 })
-        .collect();
     for (multiplier, cap) in multipliers.iter_mut().zip(&capped) {
         *multiplier = multiplier.clamp(0.0, *cap);
     }
@@ -240,10 +240,10 @@ pub(crate) fn lagrangian_bound(
         }
         remember_in_pool(&mut outcome.pool, value, chosen, settings.pool_size);
         if value > lower_bound + tolerance {
-            lower_bound = value;
             step_scale = step_scale.max(settings.reset_step_scale);
             stalled = 0;
         }
+        lower_bound = lower_bound.max(value);
         if bound_floor(outcome.upper_bound) <= lower_bound + tolerance
             || step_scale < settings.min_step_scale
             || norm == 0.0
