@@ -150,12 +150,7 @@ impl Search<'_> {
             if self.status[site] == Status::Closed {
                 continue;
             }
-            let value: f64 = self
-                .lists
-                .demand_of(site as u32)
-                .iter()
-                .map(|&d| multipliers[d as usize])
-                .sum();
+            let value = self.lists.sum_over(site as u32, multipliers);
             self.values[site] = value;
             match self.status[site] {
                 Status::Open => bound += value,

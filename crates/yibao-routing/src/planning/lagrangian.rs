@@ -157,13 +157,7 @@ pub(crate) fn lagrangian_bound(
     // values are updated incrementally while few change (and recomputed now and then so
     // rounding cannot pile up).
     let compute_values = |values: &mut [f64], multipliers: &[f64]| {
-        let value_of = |site: usize| -> f64 {
-            lists
-                .demand_of(site as u32)
-                .iter()
-                .map(|&d| multipliers[d as usize])
-                .sum()
-        };
+        let value_of = |site: usize| lists.sum_over(site as u32, multipliers);
         if settings.parallel {
             values
                 .par_iter_mut()
@@ -328,13 +322,7 @@ pub(crate) fn fix_by_reduced_costs(
         }
     }
     let values: Vec<f64> = (0..candidate_count as u32)
-        .map(|site| {
-            lists
-                .demand_of(site)
-                .iter()
-                .map(|&d| multipliers[d as usize])
-                .sum()
-        })
+        .map(|site| lists.sum_over(site, multipliers))
         .collect();
     let mut order: Vec<u32> = (0..candidate_count as u32).collect();
     order.sort_by(|&a, &b| {

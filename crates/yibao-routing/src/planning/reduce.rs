@@ -16,7 +16,9 @@
 //! Lagrangian multipliers map over by summing a group's members (a point's multiplier never
 //! exceeds its weight, so the relaxation's value is unchanged too).
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+
+use rustc_hash::FxHashMap;
 
 use crate::planning::CoverageLists;
 
@@ -82,23 +84,38 @@ pub(crate) fn reduce(
         .map(|d| !covered[d] && weights[d] > 0.0)
         .collect();
 
-    // The allowed candidates' lists over live demand (original indices on both sides).
-    let restricted: Vec<Vec<u32>> = (0..candidate_count as u32)
-        .map(|site| {
-            if !allowed[site as usize] {
-                return Vec::new();
+    // The allowed candidates' lists over live demand (original indices on both sides); at
+    // the root nothing is left out and the given relation serves as it is.
+    let restricted = if allowed.iter().all(|&a| a) && live.iter().all(|&l| l) {
+        Cow::Borrowed(lists)
+    } else {
+        let mut starts = Vec::with_capacity(candidate_count + 1);
+        let mut rows = Vec::with_capacity(lists.pair_count());
+        starts.push(0u32);
+        for site in 0..candidate_count as u32 {
+            if allowed[site as usize] {
+                rows.extend(
+                    lists
+                        .demand_of(site)
+                        .iter()
+                        .copied()
+                        .filter(|&d| live[d as usize]),
+                );
             }
-            lists
-                .demand_of(site)
-                .iter()
-                .copied()
-                .filter(|&d| live[d as usize])
-                .collect()
-        })
-        .collect();
-    let restricted = CoverageLists::from_candidate_lists(demand_count, &restricted)
-        .expect("a sub-relation of a valid relation is valid");
+            starts.push(rows.len() as u32);
+        }
+        Cow::Owned(CoverageLists::from_sorted_rows(demand_count, starts, rows))
+    };
+    let restricted = restricted.as_ref();
 
+    // A 64-bit signature per candidate (one bit per demand point, by index): `N(j) ⊆ N(k)`
+    // needs `sig(j) ⊆ sig(k)`, which rules out most pairs before any list is read.
+    let signature = |site: u32| -> u64 {
+        restricted.demand_of(site).iter().fold(0u64, |sig, &d| {
+            sig | 1u64 << (d.wrapping_mul(0x9E37_79B9) >> 26)
+        })
+    };
+    let signatures: Vec<u64> = (0..candidate_count as u32).map(signature).collect();
     let is_dominated = |site: u32| -> bool {
         let own = restricted.demand_of(site);
         let Some(&rarest) = own
@@ -107,32 +124,47 @@ pub(crate) fn reduce(
         else {
             return true;
         };
+        let own_signature = signatures[site as usize];
         restricted.candidates_of(rarest).iter().any(|&other| {
-            let theirs = restricted.demand_of(other).len();
+            let theirs = restricted.demand_of(other);
             other != site
-                && (theirs > own.len() || (theirs == own.len() && other < site))
-                && own
-                    .iter()
-                    .all(|&d| restricted.candidates_of(d).binary_search(&other).is_ok())
+                && own_signature & !signatures[other as usize] == 0
+                && (theirs.len() > own.len() || (theirs.len() == own.len() && other < site))
+                && is_sorted_subset(own, theirs)
         })
     };
     let candidates: Vec<u32> = (0..candidate_count as u32)
         .filter(|&site| allowed[site as usize] && !is_dominated(site))
         .collect();
 
-    // Merge demand points covered by the same kept candidates (reduced indices, ascending).
-    let mut kept_lists: Vec<Vec<u32>> = vec![Vec::new(); demand_count];
+    // Each demand point's kept candidates (reduced indices, ascending: the reduced index grows
+    // with the original one); demand points with the same kept candidates merge.
+    let mut reduced_index = vec![u32::MAX; candidate_count];
     for (reduced, &site) in candidates.iter().enumerate() {
-        for &demand in restricted.demand_of(site) {
-            kept_lists[demand as usize].push(reduced as u32);
-        }
+        reduced_index[site as usize] = reduced as u32;
     }
+    let mut key_starts = Vec::with_capacity(demand_count + 1);
+    let mut keys = Vec::with_capacity(restricted.pair_count());
+    key_starts.push(0usize);
+    for demand in 0..demand_count as u32 {
+        keys.extend(
+            restricted
+                .candidates_of(demand)
+                .iter()
+                .map(|&site| reduced_index[site as usize])
+                .filter(|&reduced| reduced != u32::MAX),
+        );
+        key_starts.push(keys.len());
+    }
+    let key = |demand: usize| &keys[key_starts[demand]..key_starts[demand + 1]];
     let mut group_of = vec![u32::MAX; demand_count];
     let mut group_weights: Vec<f64> = Vec::new();
+    // One member per group, whose key stands for the group's.
+    let mut representative: Vec<u32> = Vec::new();
     {
-        let mut groups: HashMap<&[u32], u32> = HashMap::new();
+        let mut groups: FxHashMap<&[u32], u32> = FxHashMap::default();
         for demand in 0..demand_count {
-            let key = kept_lists[demand].as_slice();
+            let key = key(demand);
             if key.is_empty() {
                 continue;
             }
@@ -140,33 +172,107 @@ pub(crate) fn reduce(
             let group = *groups.entry(key).or_insert(next);
             if group == next {
                 group_weights.push(0.0);
+                representative.push(demand as u32);
             }
             group_of[demand] = group;
             group_weights[group as usize] += weights[demand];
         }
     }
-    let mut candidate_lists: Vec<Vec<u32>> = vec![Vec::new(); candidates.len()];
-    for demand in 0..demand_count {
-        let group = group_of[demand];
-        if group == u32::MAX {
-            continue;
-        }
-        for &reduced in &kept_lists[demand] {
-            let list = &mut candidate_lists[reduced as usize];
-            if list.last() != Some(&group) {
-                list.push(group);
-            }
+    // The groups' transpose: each kept candidate's groups, ascending.
+    let mut group_lists: Vec<Vec<u32>> = vec![Vec::new(); candidates.len()];
+    for (group, &demand) in representative.iter().enumerate() {
+        for &reduced in key(demand as usize) {
+            group_lists[reduced as usize].push(group as u32);
         }
     }
-    let lists = CoverageLists::from_candidate_lists(group_weights.len(), &candidate_lists)
+    let lists = CoverageLists::from_candidate_lists(group_weights.len(), &group_lists)
         .expect("group indices are in range");
+    // Renumber both sides in breadth-first order so that a candidate's demand points have
+    // nearby indices and neighbouring candidates are visited one after another: the
+    // subgradient loop's sums then read the multipliers from cache instead of all over memory.
+    let (candidate_order, group_rank) = breadth_first_order(&lists);
+    let mut starts = Vec::with_capacity(candidate_order.len() + 1);
+    let mut rows = Vec::with_capacity(lists.pair_count());
+    starts.push(0u32);
+    for &site in &candidate_order {
+        let begin = rows.len();
+        rows.extend(
+            lists
+                .demand_of(site)
+                .iter()
+                .map(|&group| group_rank[group as usize]),
+        );
+        rows[begin..].sort_unstable();
+        starts.push(rows.len() as u32);
+    }
+    let lists = CoverageLists::from_sorted_rows(group_weights.len(), starts, rows);
+    let mut weights = vec![0.0; group_weights.len()];
+    for (group, &rank) in group_rank.iter().enumerate() {
+        weights[rank as usize] = group_weights[group];
+    }
+    for group in group_of.iter_mut().filter(|group| **group != u32::MAX) {
+        *group = group_rank[*group as usize];
+    }
     Reduction {
         lists,
-        weights: group_weights,
-        candidates,
+        weights,
+        candidates: candidate_order
+            .iter()
+            .map(|&site| candidates[site as usize])
+            .collect(),
         group_of,
         covered_by_open,
     }
+}
+
+/// Whether every element of `small` occurs in `large` (both ascending, without repeats).
+fn is_sorted_subset(small: &[u32], large: &[u32]) -> bool {
+    let mut rest = large;
+    for &wanted in small {
+        match rest.iter().position(|&item| item >= wanted) {
+            Some(position) if rest[position] == wanted => rest = &rest[position + 1..],
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// A breadth-first search over the bipartite coverage graph, from each unvisited candidate in
+/// turn: the order candidates are visited in, and each demand point's rank in the order
+/// demand points are first reached. Each list is read once, so this costs O(pairs).
+fn breadth_first_order(lists: &CoverageLists) -> (Vec<u32>, Vec<u32>) {
+    let candidate_count = lists.candidate_count();
+    let mut visited = vec![false; candidate_count];
+    let mut group_rank = vec![u32::MAX; lists.demand_count()];
+    let mut next_rank = 0u32;
+    // The visit order doubles as the queue: `head` is the next candidate to expand.
+    let mut order: Vec<u32> = Vec::with_capacity(candidate_count);
+    let mut head = 0;
+    for start in 0..candidate_count as u32 {
+        if visited[start as usize] {
+            continue;
+        }
+        visited[start as usize] = true;
+        order.push(start);
+        while head < order.len() {
+            let site = order[head];
+            head += 1;
+            for &demand in lists.demand_of(site) {
+                if group_rank[demand as usize] != u32::MAX {
+                    continue;
+                }
+                group_rank[demand as usize] = next_rank;
+                next_rank += 1;
+                for &other in lists.candidates_of(demand) {
+                    if !visited[other as usize] {
+                        visited[other as usize] = true;
+                        order.push(other);
+                    }
+                }
+            }
+        }
+    }
+    (order, group_rank)
 }
 
 #[cfg(test)]
