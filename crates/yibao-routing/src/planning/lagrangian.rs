@@ -209,19 +209,35 @@ pub(crate) fn lagrangian_bound(
     // The step direction: this iteration's subgradient plus `deflection` times the previous
     // direction, projected so no component pushes a multiplier already at 0 or w_d further out.
     let mut direction = vec![0.0f64; demand_count];
+    let mut last_cut = f64::NEG_INFINITY;
     for iteration in 0..settings.max_iterations {
         outcome.iterations = iteration + 1;
+        // The selection works on "contenders": the candidates at or above a cut that at least
+        // p of them reach (last step's p-th largest value to start with). Everyone else is
+        // strictly below the p largest, so selecting among the few contenders gives the same
+        // p sites, ties to the lower index, as selecting among all candidates.
+        let gather = |order: &mut Vec<u32>, keys: &[f64], cut: f64| {
+            order.clear();
+            order.extend((0..candidate_count as u32).filter(|&site| keys[site as usize] >= cut));
+            if order.len() < sites {
+                order.clear();
+                order.extend(0..candidate_count as u32);
+            }
+        };
         if !lazy {
             stale.clear();
             stale.extend(0..candidate_count as u32);
             recompute(&stale, &mut fresh, &multipliers);
             values.copy_from_slice(&fresh);
+            gather(&mut order, &values, last_cut);
             order.select_nth_unstable_by(sites - 1, |a, b| by_value(&values, a, b));
         } else {
             // Take the p largest upper estimates and sum the stale ones among them. Those p
             // are exact then, so the p-th largest value is at least the smallest of theirs:
             // every other candidate estimated at or above that is summed too, in one sweep,
-            // and the p largest estimates are then all exact values, the p largest.
+            // and the p largest estimates are then all exact values, the p largest. (Last
+            // step's p sites are estimated at or above last step's cut, so at least p
+            // candidates are.)
             for site in 0..candidate_count {
                 upper[site] = if summed_at[site] == iteration {
                     values[site]
@@ -229,6 +245,7 @@ pub(crate) fn lagrangian_bound(
                     values[site] + sizes[site] * (drift - drift_then[site]) + slack
                 };
             }
+            gather(&mut order, &upper, last_cut);
             order.select_nth_unstable_by(sites - 1, |a, b| by_value(&upper, a, b));
             stale.clear();
             stale.extend(
@@ -258,6 +275,11 @@ pub(crate) fn lagrangian_bound(
                         summed_at[site as usize] != iteration && upper[site as usize] >= cut
                     }));
                 }
+                let cut = order[..sites]
+                    .iter()
+                    .map(|&site| values[site as usize])
+                    .fold(f64::INFINITY, f64::min);
+                gather(&mut order, &upper, cut);
                 order.select_nth_unstable_by(sites - 1, |a, b| by_value(&upper, a, b));
                 debug_assert!(
                     order[..sites]
@@ -270,6 +292,10 @@ pub(crate) fn lagrangian_bound(
         // happened to leave them.
         order[..sites].sort_unstable();
         let chosen = &order[..sites];
+        last_cut = chosen
+            .iter()
+            .map(|&site| values[site as usize])
+            .fold(f64::INFINITY, f64::min);
         let bound: f64 = chosen
             .iter()
             .map(|&site| values[site as usize])
