@@ -321,22 +321,27 @@ pub(crate) fn lagrangian_bound(
         // One pass, written without data-dependent branches (they mispredicted on about every
         // other demand point): the plan's covered weight, the subgradient
         // g_d = [w_d > λ_d] − count_d, the deflected direction and its squared norm.
-        let mut value = 0.0;
-        let mut norm = 0.0;
-        for (((&cap, &multiplier), &covers), towards) in capped
+        // Four interleaved partial sums, so the additions do not wait on each other.
+        let mut values4 = [0.0f64; 4];
+        let mut norms4 = [0.0f64; 4];
+        for (index, (((&cap, &multiplier), &covers), towards)) in capped
             .iter()
             .zip(&multipliers)
             .zip(&count)
             .zip(direction.iter_mut())
+            .enumerate()
         {
-            value += if covers > 0 { cap } else { 0.0 };
+            let lane = index & 3;
+            values4[lane] += if covers > 0 { cap } else { 0.0 };
             let wanted = if cap > multiplier { 1.0 } else { 0.0 };
             let next = (wanted - covers as f64) + settings.deflection * *towards;
             let blocked = (multiplier <= 0.0 && next < 0.0) || (multiplier >= cap && next > 0.0);
             let next = if blocked { 0.0 } else { next };
             *towards = next;
-            norm += next * next;
+            norms4[lane] += next * next;
         }
+        let value = (values4[0] + values4[1]) + (values4[2] + values4[3]);
+        let norm = (norms4[0] + norms4[1]) + (norms4[2] + norms4[3]);
         for &site in chosen {
             for &demand in lists.demand_of(site) {
                 count[demand as usize] = 0;
@@ -355,16 +360,23 @@ pub(crate) fn lagrangian_bound(
             break;
         }
         let step = step_scale * (bound - lower_bound).max(tolerance) / norm;
-        excess = 0.0;
-        let mut rise = 0.0f64;
-        for ((multiplier, &cap), &towards) in multipliers.iter_mut().zip(&capped).zip(&direction) {
+        let mut excess4 = [0.0f64; 4];
+        let mut rise4 = [0.0f64; 4];
+        for (index, ((multiplier, &cap), &towards)) in multipliers
+            .iter_mut()
+            .zip(&capped)
+            .zip(&direction)
+            .enumerate()
+        {
+            let lane = index & 3;
             let old = *multiplier;
             let new = (old + step * towards).clamp(0.0, cap);
-            excess += (cap - new).max(0.0);
-            rise = rise.max(new - old);
+            excess4[lane] += (cap - new).max(0.0);
+            rise4[lane] = rise4[lane].max(new - old);
             *multiplier = new;
         }
-        drift += rise;
+        excess = (excess4[0] + excess4[1]) + (excess4[2] + excess4[3]);
+        drift += rise4.iter().copied().fold(0.0, f64::max);
     }
     outcome
 }
