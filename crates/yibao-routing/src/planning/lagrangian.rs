@@ -170,13 +170,29 @@ pub(crate) fn lagrangian_bound(
     let mut drift = 0.0f64;
     let mut stale: Vec<u32> = Vec::new();
     let mut fresh: Vec<f64> = Vec::new();
-    let mut order: Vec<u32> = (0..candidate_count as u32).collect();
+    // Filled by `gather` each step.
+    let mut order: Vec<u32> = Vec::with_capacity(candidate_count);
     let mut count = vec![0u32; demand_count];
     let mut step_scale = settings.initial_step_scale;
     let mut stalled = 0;
     let tolerance = 1e-9 * coverable_weight.max(1.0);
     // Rounding slack on an upper estimate, relative to the largest possible value.
     let slack = 1e-12 * coverable_weight.max(1.0);
+    // Every value, summed in place.
+    let sum_all = |values: &mut [f64], multipliers: &[f64]| {
+        if settings.parallel {
+            values
+                .par_iter_mut()
+                .with_min_len(256)
+                .enumerate()
+                .for_each(|(site, value)| *value = lists.sum_over(site as u32, multipliers));
+        } else {
+            for (site, value) in values.iter_mut().enumerate() {
+                *value = lists.sum_over(site as u32, multipliers);
+            }
+        }
+    };
+    // The values of the `stale` sites, in `fresh`.
     let recompute = |stale: &[u32], fresh: &mut Vec<f64>, multipliers: &[f64]| {
         fresh.clear();
         if settings.parallel && stale.len() >= 512 {
@@ -196,9 +212,7 @@ pub(crate) fn lagrangian_bound(
             .total_cmp(&values[*a as usize])
             .then(a.cmp(b))
     };
-    stale.extend(0..candidate_count as u32);
-    recompute(&stale, &mut fresh, &multipliers);
-    values.copy_from_slice(&fresh);
+    sum_all(&mut values, &multipliers);
     // Σ_d max(0, w_d − λ_d), the demand part of the bound; each step recomputes it for the
     // multipliers it sets.
     let mut excess: f64 = capped
@@ -225,10 +239,7 @@ pub(crate) fn lagrangian_bound(
             }
         };
         if !lazy {
-            stale.clear();
-            stale.extend(0..candidate_count as u32);
-            recompute(&stale, &mut fresh, &multipliers);
-            values.copy_from_slice(&fresh);
+            sum_all(&mut values, &multipliers);
             gather(&mut order, &values, last_cut);
             order.select_nth_unstable_by(sites - 1, |a, b| by_value(&values, a, b));
         } else {
@@ -255,6 +266,7 @@ pub(crate) fn lagrangian_bound(
                     .filter(|&site| summed_at[site as usize] != iteration),
             );
             if !stale.is_empty() {
+                let mut cut = f64::INFINITY;
                 for round in 0..2 {
                     recompute(&stale, &mut fresh, &multipliers);
                     for (&site, &value) in stale.iter().zip(&fresh) {
@@ -266,7 +278,7 @@ pub(crate) fn lagrangian_bound(
                     if round == 1 {
                         break;
                     }
-                    let cut = order[..sites]
+                    cut = order[..sites]
                         .iter()
                         .map(|&site| values[site as usize])
                         .fold(f64::INFINITY, f64::min);
@@ -275,10 +287,6 @@ pub(crate) fn lagrangian_bound(
                         summed_at[site as usize] != iteration && upper[site as usize] >= cut
                     }));
                 }
-                let cut = order[..sites]
-                    .iter()
-                    .map(|&site| values[site as usize])
-                    .fold(f64::INFINITY, f64::min);
                 gather(&mut order, &upper, cut);
                 order.select_nth_unstable_by(sites - 1, |a, b| by_value(&upper, a, b));
                 debug_assert!(

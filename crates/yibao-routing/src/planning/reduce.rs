@@ -188,20 +188,22 @@ pub(crate) fn reduce(
             group_lists[reduced as usize].push(group as u32);
         }
     }
-    let lists = CoverageLists::from_candidate_lists(group_weights.len(), &group_lists)
-        .expect("group indices are in range");
     // Renumber both sides in breadth-first order so that a candidate's demand points have
     // nearby indices and neighbouring candidates are visited one after another: the
     // subgradient loop's sums then read the multipliers from cache instead of all over memory.
-    let (candidate_order, group_rank) = breadth_first_order(&lists);
+    let (candidate_order, group_rank) = breadth_first_order(
+        candidates.len(),
+        group_weights.len(),
+        |site| &group_lists[site as usize],
+        |group| key(representative[group as usize] as usize),
+    );
     let mut starts = Vec::with_capacity(candidate_order.len() + 1);
-    let mut rows = Vec::with_capacity(lists.pair_count());
+    let mut rows = Vec::with_capacity(keys.len());
     starts.push(0u32);
     for &site in &candidate_order {
         let begin = rows.len();
         rows.extend(
-            lists
-                .demand_of(site)
+            group_lists[site as usize]
                 .iter()
                 .map(|&group| group_rank[group as usize]),
         );
@@ -240,13 +242,19 @@ fn is_sorted_subset(small: &[u32], large: &[u32]) -> bool {
     true
 }
 
-/// A breadth-first search over the bipartite coverage graph, from each unvisited candidate in
-/// turn: the order candidates are visited in, and each demand point's rank in the order
-/// demand points are first reached. Each list is read once, so this costs O(pairs).
-fn breadth_first_order(lists: &CoverageLists) -> (Vec<u32>, Vec<u32>) {
-    let candidate_count = lists.candidate_count();
+/// A breadth-first search over the bipartite coverage graph given by `demand_of` (a
+/// candidate's demand points) and `candidates_of` (a demand point's candidates), from each
+/// unvisited candidate in turn: the order candidates are visited in, and each demand point's
+/// rank in the order demand points are first reached. Each list is read once, so this costs
+/// O(pairs).
+fn breadth_first_order<'a>(
+    candidate_count: usize,
+    demand_count: usize,
+    demand_of: impl Fn(u32) -> &'a [u32],
+    candidates_of: impl Fn(u32) -> &'a [u32],
+) -> (Vec<u32>, Vec<u32>) {
     let mut visited = vec![false; candidate_count];
-    let mut group_rank = vec![u32::MAX; lists.demand_count()];
+    let mut group_rank = vec![u32::MAX; demand_count];
     let mut next_rank = 0u32;
     // The visit order doubles as the queue: `head` is the next candidate to expand.
     let mut order: Vec<u32> = Vec::with_capacity(candidate_count);
@@ -260,13 +268,13 @@ fn breadth_first_order(lists: &CoverageLists) -> (Vec<u32>, Vec<u32>) {
         while head < order.len() {
             let site = order[head];
             head += 1;
-            for &demand in lists.demand_of(site) {
+            for &demand in demand_of(site) {
                 if group_rank[demand as usize] != u32::MAX {
                     continue;
                 }
                 group_rank[demand as usize] = next_rank;
                 next_rank += 1;
-                for &other in lists.candidates_of(demand) {
+                for &other in candidates_of(demand) {
                     if !visited[other as usize] {
                         visited[other as usize] = true;
                         order.push(other);
@@ -319,7 +327,12 @@ mod tests {
             lists[position] = vec![j, j + 1];
         }
         let lists = CoverageLists::from_candidate_lists(6, &lists).unwrap();
-        let (visit, rank) = breadth_first_order(&lists);
+        let (visit, rank) = breadth_first_order(
+            lists.candidate_count(),
+            lists.demand_count(),
+            |site| lists.demand_of(site),
+            |demand| lists.candidates_of(demand),
+        );
         // From the first candidate (chain position 3) outwards; every demand point ranked once.
         assert_eq!(visit.len(), 5);
         assert_eq!(visit[0], 0);
