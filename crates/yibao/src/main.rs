@@ -197,8 +197,14 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-    if let Err(error) = runtime.block_on(run(cli)) {
+    // The file-in, file-out commands run without the async runtime and its worker threads.
+    let result = match run_offline(&cli.command) {
+        Some(result) => result,
+        None => tokio::runtime::Runtime::new()
+            .expect("tokio runtime")
+            .block_on(run(cli)),
+    };
+    if let Err(error) = result {
         eprintln!("错误：{error:#}");
         std::process::exit(1);
     }
@@ -229,13 +235,25 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Runs the commands that need no database (files in, files out); `None` for the others.
+fn run_offline(command: &Command) -> Option<Result<()>> {
+    Some(match command {
+        Command::Coverage(args) => coverage::coverage(args),
+        Command::PlanSites(args) => coverage::plan_sites_command(args),
+        Command::TravelTimes(args) => coverage::travel_times(args),
+        Command::PlanWindows(args) => plan_windows::plan_windows_command(args),
+        Command::Qa(command) => qa::qa_command(command),
+        _ => return None,
+    })
+}
+
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Coverage(args) => coverage::coverage(&args),
-        Command::PlanSites(args) => coverage::plan_sites_command(&args),
-        Command::TravelTimes(args) => coverage::travel_times(&args),
-        Command::PlanWindows(args) => plan_windows::plan_windows_command(&args),
-        Command::Qa(command) => qa::qa_command(&command),
+        Command::Coverage(_)
+        | Command::PlanSites(_)
+        | Command::TravelTimes(_)
+        | Command::PlanWindows(_)
+        | Command::Qa(_) => unreachable!("run_offline handles the file commands"),
         Command::Archives(command) => {
             let url = cli.database_url.clone().unwrap_or_else(default_url);
             let store = open(Some(&url)).await?;

@@ -172,7 +172,11 @@ pub(crate) fn lagrangian_bound(
     let mut fresh: Vec<f64> = Vec::new();
     // Filled by `gather` each step.
     let mut order: Vec<u32> = Vec::with_capacity(candidate_count);
+    // How many of the sites `counted` (last step's relaxed plan, sorted) cover each demand
+    // point. Consecutive plans share most sites, so only the lists of sites that left or
+    // joined are read.
     let mut count = vec![0u32; demand_count];
+    let mut counted: Vec<u32> = Vec::with_capacity(sites);
     let mut step_scale = settings.initial_step_scale;
     let mut stalled = 0;
     let tolerance = 1e-9 * coverable_weight.max(1.0);
@@ -249,14 +253,23 @@ pub(crate) fn lagrangian_bound(
             // and the p largest estimates are then all exact values, the p largest. (Last
             // step's p sites are estimated at or above last step's cut, so at least p
             // candidates are.)
+            // The estimates, and the contenders at last step's cut, in one sweep.
+            order.clear();
             for site in 0..candidate_count {
-                upper[site] = if summed_at[site] == iteration {
+                let estimate = if summed_at[site] == iteration {
                     values[site]
                 } else {
                     values[site] + sizes[site] * (drift - drift_then[site]) + slack
                 };
+                upper[site] = estimate;
+                if estimate >= last_cut {
+                    order.push(site as u32);
+                }
             }
-            gather(&mut order, &upper, last_cut);
+            if order.len() < sites {
+                order.clear();
+                order.extend(0..candidate_count as u32);
+            }
             order.select_nth_unstable_by(sites - 1, |a, b| by_value(&upper, a, b));
             stale.clear();
             stale.extend(
@@ -282,12 +295,20 @@ pub(crate) fn lagrangian_bound(
                         .iter()
                         .map(|&site| values[site as usize])
                         .fold(f64::INFINITY, f64::min);
+                    // Everyone estimated at or above the cut, and the stale ones among them;
+                    // nobody else is summed, so the contenders after summing are among them.
+                    order.clear();
                     stale.clear();
-                    stale.extend((0..candidate_count as u32).filter(|&site| {
-                        summed_at[site as usize] != iteration && upper[site as usize] >= cut
-                    }));
+                    for site in 0..candidate_count as u32 {
+                        if upper[site as usize] >= cut {
+                            order.push(site);
+                            if summed_at[site as usize] != iteration {
+                                stale.push(site);
+                            }
+                        }
+                    }
                 }
-                gather(&mut order, &upper, cut);
+                order.retain(|&site| upper[site as usize] >= cut);
                 order.select_nth_unstable_by(sites - 1, |a, b| by_value(&upper, a, b));
                 debug_assert!(
                     order[..sites]
@@ -320,41 +341,15 @@ pub(crate) fn lagrangian_bound(
                 stalled = 0;
             }
         }
-        // The relaxed solution's sites as a plan.
-        for &site in chosen {
-            for &demand in lists.demand_of(site) {
-                count[demand as usize] += 1;
-            }
-        }
-        // One pass, written without data-dependent branches (they mispredicted on about every
-        // other demand point): the plan's covered weight, the subgradient
-        // g_d = [w_d > λ_d] − count_d, the deflected direction and its squared norm.
-        // Four interleaved partial sums, so the additions do not wait on each other.
-        let mut values4 = [0.0f64; 4];
-        let mut norms4 = [0.0f64; 4];
-        for (index, (((&cap, &multiplier), &covers), towards)) in capped
-            .iter()
-            .zip(&multipliers)
-            .zip(&count)
-            .zip(direction.iter_mut())
-            .enumerate()
-        {
-            let lane = index & 3;
-            values4[lane] += if covers > 0 { cap } else { 0.0 };
-            let wanted = if cap > multiplier { 1.0 } else { 0.0 };
-            let next = (wanted - covers as f64) + settings.deflection * *towards;
-            let blocked = (multiplier <= 0.0 && next < 0.0) || (multiplier >= cap && next > 0.0);
-            let next = if blocked { 0.0 } else { next };
-            *towards = next;
-            norms4[lane] += next * next;
-        }
-        let value = (values4[0] + values4[1]) + (values4[2] + values4[3]);
-        let norm = (norms4[0] + norms4[1]) + (norms4[2] + norms4[3]);
-        for &site in chosen {
-            for &demand in lists.demand_of(site) {
-                count[demand as usize] = 0;
-            }
-        }
+        // The relaxed solution's sites as a plan: how many of them cover each demand point.
+        recount(lists, &mut count, &mut counted, chosen);
+        let (value, norm) = direction_pass(
+            &capped,
+            &multipliers,
+            &count,
+            &mut direction,
+            settings.deflection,
+        );
         remember_in_pool(&mut outcome.pool, value, chosen, settings.pool_size);
         if value > lower_bound + tolerance {
             step_scale = step_scale.max(settings.reset_step_scale);
@@ -368,25 +363,138 @@ pub(crate) fn lagrangian_bound(
             break;
         }
         let step = step_scale * (bound - lower_bound).max(tolerance) / norm;
-        let mut excess4 = [0.0f64; 4];
-        let mut rise4 = [0.0f64; 4];
-        for (index, ((multiplier, &cap), &towards)) in multipliers
-            .iter_mut()
-            .zip(&capped)
-            .zip(&direction)
-            .enumerate()
-        {
-            let lane = index & 3;
-            let old = *multiplier;
-            let new = (old + step * towards).clamp(0.0, cap);
-            excess4[lane] += (cap - new).max(0.0);
-            rise4[lane] = rise4[lane].max(new - old);
-            *multiplier = new;
-        }
-        excess = (excess4[0] + excess4[1]) + (excess4[2] + excess4[3]);
-        drift += rise4.iter().copied().fold(0.0, f64::max);
+        let rise;
+        (excess, rise) = step_pass(&mut multipliers, &capped, &direction, step);
+        drift += rise;
     }
     outcome
+}
+
+/// Moves `count` (how many of the sites `counted` cover each demand point) to the sites
+/// `chosen`, reading only the lists of sites that left or joined. Both lists are sorted.
+fn recount(lists: &CoverageLists, count: &mut [u32], counted: &mut Vec<u32>, chosen: &[u32]) {
+    let (mut old, mut new) = (0, 0);
+    loop {
+        let (leaving, joining) = match (counted.get(old), chosen.get(new)) {
+            (None, None) => break,
+            (Some(&left), Some(&right)) if left == right => {
+                old += 1;
+                new += 1;
+                continue;
+            }
+            (Some(&left), Some(&right)) if left < right => (Some(left), None),
+            (Some(&left), None) => (Some(left), None),
+            (_, Some(&right)) => (None, Some(right)),
+        };
+        if let Some(site) = leaving {
+            old += 1;
+            for &demand in lists.demand_of(site) {
+                count[demand as usize] -= 1;
+            }
+        }
+        if let Some(site) = joining {
+            new += 1;
+            for &demand in lists.demand_of(site) {
+                count[demand as usize] += 1;
+            }
+        }
+    }
+    counted.clear();
+    counted.extend_from_slice(chosen);
+}
+
+/// One step's pass over the demand points, written without data-dependent branches (they
+/// mispredicted on about every other demand point): the relaxed plan's covered weight, the
+/// subgradient `g_d = [w_d > λ_d] − count_d`, the deflected direction (stored in `direction`)
+/// and its squared norm. Demand point `d` adds to partial sum `d mod 4`, so the additions do
+/// not wait on each other; whole groups of four keep the partial sums in registers.
+fn direction_pass(
+    capped: &[f64],
+    multipliers: &[f64],
+    count: &[u32],
+    direction: &mut [f64],
+    deflection: f64,
+) -> (f64, f64) {
+    let one = |cap: f64, multiplier: f64, covers: u32, towards: &mut f64| {
+        let value = if covers > 0 { cap } else { 0.0 };
+        let wanted = if cap > multiplier { 1.0 } else { 0.0 };
+        let next = (wanted - covers as f64) + deflection * *towards;
+        let blocked = ((multiplier <= 0.0) & (next < 0.0)) | ((multiplier >= cap) & (next > 0.0));
+        let next = if blocked { 0.0 } else { next };
+        *towards = next;
+        (value, next * next)
+    };
+    let whole = capped.len() / 4 * 4;
+    let mut values = [0.0f64; 4];
+    let mut norms = [0.0f64; 4];
+    for (((caps, multipliers), counts), towards) in capped[..whole]
+        .chunks_exact(4)
+        .zip(multipliers[..whole].chunks_exact(4))
+        .zip(count[..whole].chunks_exact(4))
+        .zip(direction[..whole].chunks_exact_mut(4))
+    {
+        for lane in 0..4 {
+            let (value, norm) = one(
+                caps[lane],
+                multipliers[lane],
+                counts[lane],
+                &mut towards[lane],
+            );
+            values[lane] += value;
+            norms[lane] += norm;
+        }
+    }
+    for lane in 0..capped.len() - whole {
+        let index = whole + lane;
+        let (value, norm) = one(
+            capped[index],
+            multipliers[index],
+            count[index],
+            &mut direction[index],
+        );
+        values[lane] += value;
+        norms[lane] += norm;
+    }
+    (
+        (values[0] + values[1]) + (values[2] + values[3]),
+        (norms[0] + norms[1]) + (norms[2] + norms[3]),
+    )
+}
+
+/// Moves every multiplier `step` along `direction`, clamped to `[0, w_d]`; returns the new
+/// `Σ_d max(0, w_d − λ_d)` (partial sums by `d mod 4`, as in [`direction_pass`]) and the
+/// largest single rise.
+fn step_pass(multipliers: &mut [f64], capped: &[f64], direction: &[f64], step: f64) -> (f64, f64) {
+    let one = |multiplier: &mut f64, cap: f64, towards: f64| {
+        let old = *multiplier;
+        let new = (old + step * towards).clamp(0.0, cap);
+        *multiplier = new;
+        ((cap - new).max(0.0), new - old)
+    };
+    let whole = capped.len() / 4 * 4;
+    let mut excess = [0.0f64; 4];
+    let mut rise = [0.0f64; 4];
+    for ((multipliers, caps), towards) in multipliers[..whole]
+        .chunks_exact_mut(4)
+        .zip(capped[..whole].chunks_exact(4))
+        .zip(direction[..whole].chunks_exact(4))
+    {
+        for lane in 0..4 {
+            let (left, up) = one(&mut multipliers[lane], caps[lane], towards[lane]);
+            excess[lane] += left;
+            rise[lane] = rise[lane].max(up);
+        }
+    }
+    for lane in 0..capped.len() - whole {
+        let index = whole + lane;
+        let (left, up) = one(&mut multipliers[index], capped[index], direction[index]);
+        excess[lane] += left;
+        rise[lane] = rise[lane].max(up);
+    }
+    (
+        (excess[0] + excess[1]) + (excess[2] + excess[3]),
+        rise.iter().copied().fold(0.0, f64::max),
+    )
 }
 
 /// What reduced-cost fixing proved about any plan covering at least the threshold.
@@ -473,6 +581,33 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(60))]
+
+        /// Moving the counts from plan to plan, reading only the lists of sites that left or
+        /// joined, leaves the same counts as counting each plan from scratch.
+        #[test]
+        fn recounting_the_changed_sites_equals_counting_afresh(
+            (weights, raw, _) in long_list_instance(),
+            plans in prop::collection::vec(prop::collection::btree_set(0u32..60, 0..12), 1..6),
+        ) {
+            let lists = CoverageLists::from_candidate_lists(weights.len(), &raw).unwrap();
+            let mut count = vec![0u32; lists.demand_count()];
+            let mut counted = Vec::new();
+            for plan in plans {
+                let plan: Vec<u32> = plan
+                    .into_iter()
+                    .filter(|&site| (site as usize) < raw.len())
+                    .collect();
+                recount(&lists, &mut count, &mut counted, &plan);
+                let mut fresh = vec![0u32; lists.demand_count()];
+                for &site in &plan {
+                    for &demand in lists.demand_of(site) {
+                        fresh[demand as usize] += 1;
+                    }
+                }
+                prop_assert_eq!(&count, &fresh);
+                prop_assert_eq!(&counted, &plan);
+            }
+        }
 
         /// Skipping the sums of candidates that cannot reach the p largest changes nothing:
         /// the same bound, multipliers, plans and iteration count as summing every value.

@@ -377,15 +377,32 @@ fn solve(
             },
         );
         lagrangian_iterations += outcome.iterations;
-        // Local search from the best few relaxed plans: they differ from greedy's in ways
-        // swaps alone rarely undo.
-        let mut incumbent_sorted = best_sites.clone();
-        incumbent_sorted.sort_unstable();
-        for (_, start) in &outcome.pool {
-            let mut start = root_plan(start);
-            start.sort_unstable();
-            if start != incumbent_sorted {
-                try_start(&start, &mut best_sites, &mut best_value);
+        // When the best relaxed plan meets the bound it is optimal (the loop stops there
+        // when it beats the incumbent) and no local search could do better. Otherwise, local
+        // search from the best few relaxed plans: they differ from greedy's in ways swaps
+        // alone rarely undo.
+        let relaxed_best = outcome.pool.first().map(|(_, plan)| {
+            let plan = root_plan(plan);
+            let value = covered_weight(weights, lists, &plan);
+            (value, plan)
+        });
+        match relaxed_best {
+            Some((value, plan)) if floor(outcome.upper_bound + constant) <= value + tolerance => {
+                if value > best_value + tolerance {
+                    best_value = value;
+                    best_sites = plan;
+                }
+            }
+            _ => {
+                let mut incumbent_sorted = best_sites.clone();
+                incumbent_sorted.sort_unstable();
+                for (_, start) in &outcome.pool {
+                    let mut start = root_plan(start);
+                    start.sort_unstable();
+                    if start != incumbent_sorted {
+                        try_start(&start, &mut best_sites, &mut best_value);
+                    }
+                }
             }
         }
         if outcome.multipliers.is_empty() {
