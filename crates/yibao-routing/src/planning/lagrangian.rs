@@ -172,10 +172,11 @@ pub(crate) fn lagrangian_bound(
     let mut fresh: Vec<f64> = Vec::new();
     // Filled by `gather` each step.
     let mut order: Vec<u32> = Vec::with_capacity(candidate_count);
+    let mut scratch: Vec<f64> = Vec::with_capacity(candidate_count);
     // How many of the sites `counted` (last step's relaxed plan, sorted) cover each demand
     // point. Consecutive plans share most sites, so only the lists of sites that left or
     // joined are read.
-    let mut count = vec![0u32; demand_count];
+    let mut count = vec![0.0f64; demand_count];
     let mut counted: Vec<u32> = Vec::with_capacity(sites);
     let mut step_scale = settings.initial_step_scale;
     let mut stalled = 0;
@@ -210,12 +211,6 @@ pub(crate) fn lagrangian_bound(
         }
     };
     let lazy = settings.lazy_sums;
-    // Larger value first, ties to the lower index.
-    let by_value = |values: &[f64], a: &u32, b: &u32| {
-        values[*b as usize]
-            .total_cmp(&values[*a as usize])
-            .then(a.cmp(b))
-    };
     sum_all(&mut values, &multipliers);
     // Σ_d max(0, w_d − λ_d), the demand part of the bound; each step recomputes it for the
     // multipliers it sets.
@@ -245,7 +240,7 @@ pub(crate) fn lagrangian_bound(
         if !lazy {
             sum_all(&mut values, &multipliers);
             gather(&mut order, &values, last_cut);
-            order.select_nth_unstable_by(sites - 1, |a, b| by_value(&values, a, b));
+            select_largest(&mut order, &values, sites, &mut scratch);
         } else {
             // Take the p largest upper estimates and sum the stale ones among them. Those p
             // are exact then, so the p-th largest value is at least the smallest of theirs:
@@ -270,7 +265,7 @@ pub(crate) fn lagrangian_bound(
                 order.clear();
                 order.extend(0..candidate_count as u32);
             }
-            order.select_nth_unstable_by(sites - 1, |a, b| by_value(&upper, a, b));
+            select_largest(&mut order, &upper, sites, &mut scratch);
             stale.clear();
             stale.extend(
                 order[..sites]
@@ -309,7 +304,7 @@ pub(crate) fn lagrangian_bound(
                     }
                 }
                 order.retain(|&site| upper[site as usize] >= cut);
-                order.select_nth_unstable_by(sites - 1, |a, b| by_value(&upper, a, b));
+                select_largest(&mut order, &upper, sites, &mut scratch);
                 debug_assert!(
                     order[..sites]
                         .iter()
@@ -370,9 +365,43 @@ pub(crate) fn lagrangian_bound(
     outcome
 }
 
-/// Moves `count` (how many of the sites `counted` cover each demand point) to the sites
+/// Moves the `sites` candidates of `order` with the largest keys (ties to the lower index) to
+/// its front, in any order; `order` must list candidates in ascending index order and hold at
+/// least `sites`. The p-th largest key is selected among plain numbers, then one sweep keeps
+/// everything above it and the lowest-numbered ties.
+fn select_largest(order: &mut [u32], keys: &[f64], sites: usize, scratch: &mut Vec<f64>) {
+    use std::cmp::Ordering;
+    scratch.clear();
+    scratch.extend(order.iter().map(|&site| keys[site as usize]));
+    let (_, &mut cut, _) = scratch.select_nth_unstable_by(sites - 1, |a, b| b.total_cmp(a));
+    let above = order
+        .iter()
+        .filter(|&&site| keys[site as usize].total_cmp(&cut) == Ordering::Greater)
+        .count();
+    let mut ties = sites - above;
+    let mut kept = 0;
+    for position in 0..order.len() {
+        let keep = match keys[order[position] as usize].total_cmp(&cut) {
+            Ordering::Greater => true,
+            Ordering::Equal if ties > 0 => {
+                ties -= 1;
+                true
+            }
+            _ => false,
+        };
+        if keep {
+            // Everything after `position` stays in ascending order.
+            order.swap(kept, position);
+            kept += 1;
+        }
+    }
+    debug_assert_eq!(kept, sites);
+}
+
+/// Moves `count` (how many of the sites `counted` cover each demand point, as a float for
+/// the demand pass's arithmetic) to the sites
 /// `chosen`, reading only the lists of sites that left or joined. Both lists are sorted.
-fn recount(lists: &CoverageLists, count: &mut [u32], counted: &mut Vec<u32>, chosen: &[u32]) {
+fn recount(lists: &CoverageLists, count: &mut [f64], counted: &mut Vec<u32>, chosen: &[u32]) {
     let (mut old, mut new) = (0, 0);
     loop {
         let (leaving, joining) = match (counted.get(old), chosen.get(new)) {
@@ -389,13 +418,13 @@ fn recount(lists: &CoverageLists, count: &mut [u32], counted: &mut Vec<u32>, cho
         if let Some(site) = leaving {
             old += 1;
             for &demand in lists.demand_of(site) {
-                count[demand as usize] -= 1;
+                count[demand as usize] -= 1.0;
             }
         }
         if let Some(site) = joining {
             new += 1;
             for &demand in lists.demand_of(site) {
-                count[demand as usize] += 1;
+                count[demand as usize] += 1.0;
             }
         }
     }
@@ -411,14 +440,14 @@ fn recount(lists: &CoverageLists, count: &mut [u32], counted: &mut Vec<u32>, cho
 fn direction_pass(
     capped: &[f64],
     multipliers: &[f64],
-    count: &[u32],
+    count: &[f64],
     direction: &mut [f64],
     deflection: f64,
 ) -> (f64, f64) {
-    let one = |cap: f64, multiplier: f64, covers: u32, towards: &mut f64| {
-        let value = if covers > 0 { cap } else { 0.0 };
+    let one = |cap: f64, multiplier: f64, covers: f64, towards: &mut f64| {
+        let value = if covers > 0.0 { cap } else { 0.0 };
         let wanted = if cap > multiplier { 1.0 } else { 0.0 };
-        let next = (wanted - covers as f64) + deflection * *towards;
+        let next = (wanted - covers) + deflection * *towards;
         let blocked = ((multiplier <= 0.0) & (next < 0.0)) | ((multiplier >= cap) & (next > 0.0));
         let next = if blocked { 0.0 } else { next };
         *towards = next;
@@ -590,7 +619,7 @@ mod tests {
             plans in prop::collection::vec(prop::collection::btree_set(0u32..60, 0..12), 1..6),
         ) {
             let lists = CoverageLists::from_candidate_lists(weights.len(), &raw).unwrap();
-            let mut count = vec![0u32; lists.demand_count()];
+            let mut count = vec![0.0f64; lists.demand_count()];
             let mut counted = Vec::new();
             for plan in plans {
                 let plan: Vec<u32> = plan
@@ -598,10 +627,10 @@ mod tests {
                     .filter(|&site| (site as usize) < raw.len())
                     .collect();
                 recount(&lists, &mut count, &mut counted, &plan);
-                let mut fresh = vec![0u32; lists.demand_count()];
+                let mut fresh = vec![0.0f64; lists.demand_count()];
                 for &site in &plan {
                     for &demand in lists.demand_of(site) {
-                        fresh[demand as usize] += 1;
+                        fresh[demand as usize] += 1.0;
                     }
                 }
                 prop_assert_eq!(&count, &fresh);

@@ -1,11 +1,18 @@
 //! Coverage lists: which demand points each candidate site covers, and the transpose, in
-//! compressed rows. Built from a Euclidean radius with a grid over the demand points (never
-//! all pairs), one rayon task per block of candidates, or from precomputed network lists.
+//! compressed rows. Built from a Euclidean radius with a grid over the candidates (never all
+//! pairs), one rayon task per block of demand points, or from precomputed network lists.
 
 use rayon::prelude::*;
 
 use crate::RoutingError;
 use crate::geometry::{PlanarPoint, PointGrid};
+
+/// Demand points per block (and rayon task) when Euclidean lists are built.
+const EUCLIDEAN_BLOCK: usize = 2048;
+
+fn too_many_pairs() -> RoutingError {
+    RoutingError::InvalidParameter("覆盖关系过多：请缩小半径或分区计算".into())
+}
 
 /// Which demand points each candidate covers (and which candidates cover each demand point).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,18 +36,60 @@ impl CoverageLists {
                 "覆盖半径 {radius_m} 米无效"
             )));
         }
-        let grid = PointGrid::build(demand, radius_m.max(1.0));
-        let lists: Vec<Vec<u32>> = candidates
-            .par_iter()
-            .with_min_len(64)
-            .map(|&centre| {
-                let mut covered = Vec::new();
-                grid.for_each_within(centre, radius_m, |index, _| covered.push(index));
-                covered.sort_unstable();
-                covered
-            })
-            .collect();
-        CoverageLists::from_candidate_lists(demand.len(), &lists)
+        // Each demand point looks up the candidates within reach; walking the demand points
+        // in order then fills every candidate's row already ascending (no sorting). Blocks of
+        // demand points are rayon tasks when there are several.
+        let grid = PointGrid::build(candidates, radius_m.max(1.0));
+        let block_pairs = |block: &[PlanarPoint]| {
+            let mut ends = Vec::with_capacity(block.len());
+            let mut reached = Vec::new();
+            for &point in block {
+                grid.collect_within(point, radius_m, &mut reached);
+                ends.push(reached.len());
+            }
+            (ends, reached)
+        };
+        let blocks: Vec<(Vec<usize>, Vec<u32>)> = if demand.len() <= EUCLIDEAN_BLOCK {
+            vec![block_pairs(demand)]
+        } else {
+            demand
+                .par_chunks(EUCLIDEAN_BLOCK)
+                .map(block_pairs)
+                .collect()
+        };
+        let total: usize = blocks.iter().map(|(_, reached)| reached.len()).sum();
+        if total >= u32::MAX as usize || demand.len() >= u32::MAX as usize {
+            return Err(too_many_pairs());
+        }
+        let mut candidate_start = vec![0u32; candidates.len() + 1];
+        for (_, reached) in &blocks {
+            for &candidate in reached {
+                candidate_start[candidate as usize + 1] += 1;
+            }
+        }
+        for candidate in 0..candidates.len() {
+            candidate_start[candidate + 1] += candidate_start[candidate];
+        }
+        let mut next = candidate_start.clone();
+        let mut candidate_demand = vec![0u32; total];
+        let mut point = 0u32;
+        for (ends, reached) in &blocks {
+            let mut begin = 0;
+            for &end in ends {
+                for &candidate in &reached[begin..end] {
+                    let slot = &mut next[candidate as usize];
+                    candidate_demand[*slot as usize] = point;
+                    *slot += 1;
+                }
+                begin = end;
+                point += 1;
+            }
+        }
+        Ok(CoverageLists::from_sorted_rows(
+            demand.len(),
+            candidate_start,
+            candidate_demand,
+        ))
     }
 
     /// Lists given per candidate (demand indices, any order, repeats ignored).
@@ -50,9 +99,7 @@ impl CoverageLists {
     ) -> Result<CoverageLists, RoutingError> {
         let total: usize = lists.iter().map(Vec::len).sum();
         if total >= u32::MAX as usize || demand_count >= u32::MAX as usize {
-            return Err(RoutingError::InvalidParameter(
-                "覆盖关系过多：请缩小半径或分区计算".into(),
-            ));
+            return Err(too_many_pairs());
         }
         let mut candidate_start = Vec::with_capacity(lists.len() + 1);
         let mut candidate_demand = Vec::with_capacity(total);
@@ -198,6 +245,50 @@ mod tests {
         assert_eq!(lists.candidates_of(1), &[0]);
         assert_eq!(lists.candidates_of(2), &[1]);
         assert_eq!(lists.pair_count(), 3);
+    }
+
+    /// Every candidate's row against a scan of all pairs, both ways; sizes on both sides of
+    /// the block size, so the joined rayon blocks are checked too.
+    #[test]
+    fn euclidean_lists_equal_a_scan_of_all_pairs() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |range: f64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64 * range
+        };
+        for (demand_count, candidate_count, radius) in [
+            (0, 3, 10.0),
+            (40, 7, 0.0),
+            (300, 60, 90.0),
+            (5_000, 80, 400.0),
+        ] {
+            let demand: Vec<PlanarPoint> = (0..demand_count)
+                .map(|_| [next(3_000.0), next(2_000.0)])
+                .collect();
+            let candidates: Vec<PlanarPoint> = (0..candidate_count)
+                .map(|_| [next(3_000.0), next(2_000.0)])
+                .collect();
+            let lists = CoverageLists::euclidean(&demand, &candidates, radius).unwrap();
+            let mut pairs = 0;
+            for (site, &centre) in candidates.iter().enumerate() {
+                let expected: Vec<u32> = (0..demand_count as u32)
+                    .filter(|&d| {
+                        crate::geometry::distance_squared(demand[d as usize], centre)
+                            <= radius * radius
+                    })
+                    .collect();
+                pairs += expected.len();
+                assert_eq!(lists.demand_of(site as u32), expected.as_slice());
+            }
+            assert_eq!(lists.pair_count(), pairs);
+            for point in 0..demand_count as u32 {
+                for &site in lists.candidates_of(point) {
+                    assert!(lists.demand_of(site).contains(&point));
+                }
+            }
+        }
     }
 
     #[test]
