@@ -248,23 +248,14 @@ pub(crate) fn lagrangian_bound(
             // and the p largest estimates are then all exact values, the p largest. (Last
             // step's p sites are estimated at or above last step's cut, so at least p
             // candidates are.)
-            // The estimates, and the contenders at last step's cut, in one sweep.
-            order.clear();
             for site in 0..candidate_count {
-                let estimate = if summed_at[site] == iteration {
+                upper[site] = if summed_at[site] == iteration {
                     values[site]
                 } else {
                     values[site] + sizes[site] * (drift - drift_then[site]) + slack
                 };
-                upper[site] = estimate;
-                if estimate >= last_cut {
-                    order.push(site as u32);
-                }
             }
-            if order.len() < sites {
-                order.clear();
-                order.extend(0..candidate_count as u32);
-            }
+            gather(&mut order, &upper, last_cut);
             select_largest(&mut order, &upper, sites, &mut scratch);
             stale.clear();
             stale.extend(
@@ -398,9 +389,9 @@ fn select_largest(order: &mut [u32], keys: &[f64], sites: usize, scratch: &mut V
     debug_assert_eq!(kept, sites);
 }
 
-/// Moves `count` (how many of the sites `counted` cover each demand point, as a float for
-/// the demand pass's arithmetic) to the sites
-/// `chosen`, reading only the lists of sites that left or joined. Both lists are sorted.
+/// Moves `count` (how many of the sites `counted` cover each demand point, as a float for the
+/// demand pass's arithmetic) to the sites `chosen`, reading only the lists of sites that left
+/// or joined. Both lists are sorted.
 fn recount(lists: &CoverageLists, count: &mut [f64], counted: &mut Vec<u32>, chosen: &[u32]) {
     let (mut old, mut new) = (0, 0);
     loop {
