@@ -439,8 +439,20 @@ fn direction_pass(
         let value = if covers > 0.0 { cap } else { 0.0 };
         let wanted = if cap > multiplier { 1.0 } else { 0.0 };
         let next = (wanted - covers) + deflection * *towards;
-        let blocked = ((multiplier <= 0.0) & (next < 0.0)) | ((multiplier >= cap) & (next > 0.0));
-        let next = if blocked { 0.0 } else { next };
+        // A multiplier at 0 may not be pushed down, one at w_d not up: clamp the component
+        // into [lowest, highest] (selects and min/max, so the lanes vectorise).
+        let lowest = if multiplier <= 0.0 {
+            0.0
+        } else {
+            f64::NEG_INFINITY
+        };
+        let highest = if multiplier >= cap {
+            0.0
+        } else {
+            f64::INFINITY
+        };
+        let next = if next < lowest { lowest } else { next };
+        let next = if next > highest { highest } else { next };
         *towards = next;
         (value, next * next)
     };
@@ -487,9 +499,12 @@ fn direction_pass(
 fn step_pass(multipliers: &mut [f64], capped: &[f64], direction: &[f64], step: f64) -> (f64, f64) {
     let one = |multiplier: &mut f64, cap: f64, towards: f64| {
         let old = *multiplier;
-        let new = (old + step * towards).clamp(0.0, cap);
+        let moved = old + step * towards;
+        let new = if moved < 0.0 { 0.0 } else { moved };
+        let new = if new > cap { cap } else { new };
         *multiplier = new;
-        ((cap - new).max(0.0), new - old)
+        // `new ≤ cap`, so the excess is never negative.
+        (cap - new, new - old)
     };
     let whole = capped.len() / 4 * 4;
     let mut excess = [0.0f64; 4];
@@ -502,14 +517,14 @@ fn step_pass(multipliers: &mut [f64], capped: &[f64], direction: &[f64], step: f
         for lane in 0..4 {
             let (left, up) = one(&mut multipliers[lane], caps[lane], towards[lane]);
             excess[lane] += left;
-            rise[lane] = rise[lane].max(up);
+            rise[lane] = if up > rise[lane] { up } else { rise[lane] };
         }
     }
     for lane in 0..capped.len() - whole {
         let index = whole + lane;
         let (left, up) = one(&mut multipliers[index], capped[index], direction[index]);
         excess[lane] += left;
-        rise[lane] = rise[lane].max(up);
+        rise[lane] = if up > rise[lane] { up } else { rise[lane] };
     }
     (
         (excess[0] + excess[1]) + (excess[2] + excess[3]),
