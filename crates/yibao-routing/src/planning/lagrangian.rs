@@ -248,12 +248,16 @@ pub(crate) fn lagrangian_bound(
             // and the p largest estimates are then all exact values, the p largest. (Last
             // step's p sites are estimated at or above last step's cut, so at least p
             // candidates are.)
-            for site in 0..candidate_count {
-                upper[site] = if summed_at[site] == iteration {
-                    values[site]
-                } else {
-                    values[site] + sizes[site] * (drift - drift_then[site]) + slack
-                };
+            if iteration == 0 {
+                // Everything was summed just before the loop.
+                upper.copy_from_slice(&values);
+            } else {
+                // Nothing is summed at this step yet: every value is an old one.
+                for (((upper, value), size), then) in
+                    upper.iter_mut().zip(&values).zip(&sizes).zip(&drift_then)
+                {
+                    *upper = value + size * (drift - then) + slack;
+                }
             }
             gather(&mut order, &upper, last_cut);
             select_largest(&mut order, &upper, sites, &mut scratch);
