@@ -88,6 +88,26 @@ impl ModeSet {
     pub fn without(self, mode: TravelMode) -> ModeSet {
         ModeSet(self.0 & !mode.bit())
     }
+
+    /// The modes in either set.
+    pub fn union(self, other: ModeSet) -> ModeSet {
+        ModeSet(self.0 | other.0)
+    }
+
+    /// Whether the set holds no mode.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The set as bits (one per mode), to store compactly.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// The set [`ModeSet::bits`] gave.
+    pub fn from_bits(bits: u8) -> ModeSet {
+        ModeSet(bits)
+    }
 }
 
 macro_rules! highway_classes {

@@ -290,12 +290,14 @@ fn load_network(
         progress.begin(format!("读取 OpenStreetMap 路网 {}", network.display()));
         let (road_network, report) = read_osm_pbf(open(network)?).map_err(in_file(network))?;
         let seconds = progress.end(format!(
-            "道路 {} 条，节点 {} 个，路段 {} 段（跳过非道路 {} 条，缺失节点引用 {} 个）",
+            "道路 {} 条，节点 {} 个，路段 {} 段（跳过非道路 {} 条，缺失节点引用 {} 个，\
+             设卡或禁行节点 {} 个）",
             report.road_ways,
             report.nodes,
             report.segments,
             report.skipped_ways,
-            report.missing_node_references
+            report.missing_node_references,
+            report.barrier_nodes
         ));
         Ok((road_network, "osm_pbf", seconds))
     } else {

@@ -12,11 +12,17 @@
 //! - `oneway=yes/true/1` and `-1/reverse`; `junction=roundabout|circular` and
 //!   `highway=motorway` imply `oneway=yes` (as OSRM does). Only cars respect one-way.
 //! - access: `access`, then `vehicle`/`motor_vehicle`/`motorcar` for cars, `vehicle`/`bicycle`
-//!   for e-bikes and `foot` for walking; `no`/`private` closes, `yes`/`designated`/
-//!   `permissive`/`destination` opens.
+//!   for e-bikes and `foot` for walking; `no`/`private`/`delivery`/`use_sidepath`… closes,
+//!   `yes`/`designated`/`permissive`/`destination` opens.
+//! - barriers and access on nodes (gates, walls crossing a path, bollards): a node closed to a
+//!   mode cannot be passed in it, so the segments on either side of it are closed to that mode.
+//!   The node's own access tags decide first (same keys as for ways); without them, `barrier=
+//!   wall|fence|yes` closes the node to walking and e-bikes, and every barrier but the few a car
+//!   drives through (gates, lift gates, cattle grids, toll booths, entrances…) closes it to cars,
+//!   as OSRM's profiles do.
 
 use std::io::{Read, Seek, SeekFrom};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use osmpbf::{Element, ElementReader};
 use serde::{Deserialize, Serialize};
@@ -39,6 +45,9 @@ pub struct OsmImportReport {
     /// Way node references whose node is missing from the file (cut at the extract's edge);
     /// segments touching them are left out.
     pub missing_node_references: u64,
+    /// Road nodes closed to at least one mode by a barrier or access tag.
+    #[serde(default)]
+    pub barrier_nodes: u64,
 }
 
 /// A way kept as a road, as found in the first pass.
@@ -153,20 +162,33 @@ pub fn read_osm_pbf<R: Read + Seek + Send>(
     input
         .seek(SeekFrom::Start(0))
         .map_err(|error| RoutingError::Osm(error.to_string()))?;
-    let remember = |id: i64, lon: i32, lat: i32| {
+    // The modes each needed node is closed to (most nodes carry no tags at all).
+    let closed: Vec<AtomicU8> = (0..needed.len()).map(|_| AtomicU8::new(0)).collect();
+    let remember = |id: i64, lon: i32, lat: i32, tags: &mut dyn Iterator<Item = (&str, &str)>| {
         if let Ok(slot) = needed.binary_search(&id) {
             packed[slot].store(pack(lon, lat), Ordering::Relaxed);
+            let mut node = NodeTags::default();
+            for (key, value) in tags {
+                node.set(key, value);
+            }
+            closed[slot].store(node.closed().bits(), Ordering::Relaxed);
         }
     };
     ElementReader::new(&mut input)
         .par_map_reduce(
             |element| match element {
-                Element::Node(node) => {
-                    remember(node.id(), node.decimicro_lon(), node.decimicro_lat())
-                }
-                Element::DenseNode(node) => {
-                    remember(node.id(), node.decimicro_lon(), node.decimicro_lat())
-                }
+                Element::Node(node) => remember(
+                    node.id(),
+                    node.decimicro_lon(),
+                    node.decimicro_lat(),
+                    &mut node.tags(),
+                ),
+                Element::DenseNode(node) => remember(
+                    node.id(),
+                    node.decimicro_lon(),
+                    node.decimicro_lat(),
+                    &mut node.tags(),
+                ),
                 _ => {}
             },
             || (),
@@ -178,13 +200,16 @@ pub fn read_osm_pbf<R: Read + Seek + Send>(
     let mut new_index = vec![u32::MAX; needed.len()];
     let mut node_ids = Vec::new();
     let mut node_positions = Vec::new();
+    let mut node_closed = Vec::new();
     for (slot, position) in packed.iter().enumerate() {
         if let Some(point) = unpack(position.load(Ordering::Relaxed)) {
             new_index[slot] = node_ids.len() as u32;
             node_ids.push(needed[slot]);
             node_positions.push(point);
+            node_closed.push(ModeSet::from_bits(closed[slot].load(Ordering::Relaxed)));
         }
     }
+    report.barrier_nodes = node_closed.iter().filter(|modes| !modes.is_empty()).count() as u64;
     let index_of = |id: i64| -> Option<u32> {
         let slot = needed.binary_search(&id).ok()?;
         let index = new_index[slot];
@@ -211,7 +236,11 @@ pub fn read_osm_pbf<R: Read + Seek + Send>(
                 length_m,
                 highway: way.highway,
                 oneway: way.oneway,
-                forbidden: way.forbidden,
+                // A barrier closes the segments on both of its sides.
+                forbidden: way
+                    .forbidden
+                    .union(node_closed[from as usize])
+                    .union(node_closed[to as usize]),
             });
         }
     }
@@ -241,7 +270,8 @@ struct WayTags {
 
 fn access_value(value: &str) -> Option<bool> {
     match value {
-        "no" | "private" | "agricultural" | "forestry" | "military" => Some(false),
+        "no" | "private" | "agricultural" | "forestry" | "military" | "delivery"
+        | "use_sidepath" | "emergency" => Some(false),
         "yes" | "designated" | "permissive" | "destination" | "customers" | "official" => {
             Some(true)
         }
@@ -298,6 +328,82 @@ impl WayTags {
     }
 }
 
+/// The tags of a node that can close it: access by mode, and `barrier`.
+#[derive(Default)]
+struct NodeTags {
+    barrier: Option<String>,
+    access: Option<bool>,
+    vehicle: Option<bool>,
+    motor_vehicle: Option<bool>,
+    motorcar: Option<bool>,
+    bicycle: Option<bool>,
+    foot: Option<bool>,
+    /// `bollard=rising` (lowered for permitted cars) or `sensory=audible` (a virtual fence):
+    /// passable barriers.
+    passable: bool,
+}
+
+impl NodeTags {
+    fn set(&mut self, key: &str, value: &str) {
+        match key {
+            "barrier" => self.barrier = Some(value.to_owned()),
+            "access" => self.access = access_value(value),
+            "vehicle" => self.vehicle = access_value(value),
+            "motor_vehicle" => self.motor_vehicle = access_value(value),
+            "motorcar" => self.motorcar = access_value(value),
+            "bicycle" => self.bicycle = access_value(value),
+            "foot" => self.foot = access_value(value),
+            "bollard" if value == "rising" => self.passable = true,
+            "sensory" if matches!(value, "audible" | "audio") => self.passable = true,
+            _ => {}
+        }
+    }
+
+    /// The modes that cannot pass the node.
+    fn closed(&self) -> ModeSet {
+        let barrier = self.barrier.as_deref().filter(|_| !self.passable);
+        // Walls and fences drawn across a path (or a bare `barrier=yes`) stop everyone; a car
+        // also stops at bollards, blocks, stiles, turnstiles and the like.
+        let stops_walkers = matches!(barrier, Some("yes" | "wall" | "fence"));
+        let stops_cars = barrier.is_some_and(|barrier| {
+            !matches!(
+                barrier,
+                "gate"
+                    | "lift_gate"
+                    | "swing_gate"
+                    | "sliding_gate"
+                    | "cattle_grid"
+                    | "border_control"
+                    | "toll_booth"
+                    | "sally_port"
+                    | "entrance"
+                    | "height_restrictor"
+                    | "arch"
+                    | "kerb"
+                    | "no"
+            )
+        });
+        let car = self
+            .motorcar
+            .or(self.motor_vehicle)
+            .or(self.vehicle)
+            .or(self.access);
+        let e_bike = self.bicycle.or(self.vehicle).or(self.access);
+        let walk = self.foot.or(self.access);
+        let mut closed = ModeSet::EMPTY;
+        for (mode, allowed, stopped) in [
+            (TravelMode::Car, car, stops_cars),
+            (TravelMode::EBike, e_bike, stops_walkers),
+            (TravelMode::Walk, walk, stops_walkers),
+        ] {
+            if !allowed.unwrap_or(!stopped) {
+                closed = closed.with(mode);
+            }
+        }
+        closed
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,6 +441,37 @@ mod tests {
         assert!(!forbidden.contains(TravelMode::Walk));
         let (_, _, forbidden) = road(&[("highway", "footway"), ("bicycle", "no")]).unwrap();
         assert!(forbidden.contains(TravelMode::EBike) && !forbidden.contains(TravelMode::Walk));
+    }
+
+    fn closed(tags: &[(&str, &str)]) -> ModeSet {
+        let mut node = NodeTags::default();
+        for (key, value) in tags {
+            node.set(key, value);
+        }
+        node.closed()
+    }
+
+    #[test]
+    fn barriers_and_node_access_close_a_node_per_mode() {
+        let (walk, e_bike, car) = (TravelMode::Walk, TravelMode::EBike, TravelMode::Car);
+        assert!(closed(&[]).is_empty());
+        assert!(closed(&[("highway", "traffic_signals")]).is_empty());
+        // A plain gate stops nobody; a private one everybody, unless a mode is let through.
+        assert!(closed(&[("barrier", "gate")]).is_empty());
+        let private = closed(&[("barrier", "gate"), ("access", "private")]);
+        assert!(private.contains(walk) && private.contains(e_bike) && private.contains(car));
+        let foot_yes = closed(&[("barrier", "gate"), ("access", "no"), ("foot", "yes")]);
+        assert!(!foot_yes.contains(walk) && foot_yes.contains(car));
+        // A bollard stops cars only; a wall across the way everybody.
+        let bollard = closed(&[("barrier", "bollard")]);
+        assert!(bollard.contains(car) && !bollard.contains(walk) && !bollard.contains(e_bike));
+        assert!(closed(&[("barrier", "bollard"), ("bollard", "rising")]).is_empty());
+        let wall = closed(&[("barrier", "wall")]);
+        assert!(wall.contains(walk) && wall.contains(e_bike) && wall.contains(car));
+        // An explicit access value wins over the barrier's kind.
+        assert!(!closed(&[("barrier", "fence"), ("foot", "yes")]).contains(walk));
+        assert!(closed(&[("barrier", "kissing_gate")]).contains(car));
+        assert!(closed(&[("access", "delivery")]).contains(walk));
     }
 
     #[test]
@@ -383,6 +520,39 @@ mod helsinki {
         // Straight to stderr, past the test harness's capture, so the skip is visible.
         let _ = writeln!(std::io::stderr(), "SKIPPED: {message}");
         None
+    }
+
+    #[test]
+    fn gates_in_the_helsinki_extract_close_only_the_modes_their_tags_say() {
+        let Some(path) = helsinki_pbf() else { return };
+        let file = std::fs::File::open(&path).expect("open Helsinki.osm.pbf");
+        let (network, report) = read_osm_pbf(std::io::BufReader::new(file)).unwrap();
+        assert!(report.barrier_nodes > 0, "{report:?}");
+        // The segments at a node, as (closed to walking, closed to cars).
+        let at = |osm_id: i64| -> Vec<(bool, bool)> {
+            let node = network
+                .node_ids()
+                .iter()
+                .position(|&id| id == osm_id)
+                .unwrap_or_else(|| panic!("node {osm_id} is on a road")) as u32;
+            network
+                .segments()
+                .iter()
+                .filter(|segment| segment.from == node || segment.to == node)
+                .map(|segment| {
+                    (
+                        segment.forbidden.contains(TravelMode::Walk),
+                        segment.forbidden.contains(TravelMode::Car),
+                    )
+                })
+                .collect()
+        };
+        // Kaisaniemi park: `barrier=gate` + `access=no` ("no public entrance from this gate")
+        // closes both footways at it; a plain `barrier=gate` on the same fence closes none.
+        let no_entrance = at(581077544);
+        assert!(!no_entrance.is_empty() && no_entrance.iter().all(|&(walk, _)| walk));
+        let open_gate = at(581077384);
+        assert!(!open_gate.is_empty() && open_gate.iter().all(|&(walk, _)| !walk));
     }
 
     #[test]
