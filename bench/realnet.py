@@ -20,9 +20,10 @@ Steps (work folder target/bench-planning/realnet):
    points, in a child process with a time cap (its matrix is much slower than a CH table).
 6. Agreement per pair that both engines reach: absolute and relative differences, the share
    within 1% or 5 s and within 5% or 30 s, and how much of the difference the snapping
-   explains: OSRM starts on the nearest point of the nearest way (a "phantom" node, mid-way),
-   yibao on the nearest way node; a pair's "snap slack" is the walking time over the straight
-   distances between the two engines' start points plus their end points.
+   explains: both engines start on the nearest spot of the nearest way (OSRM's "phantom" node),
+   but may pick different ways or spots; a pair's "snap slack" is the walking time over the
+   straight distances between the two engines' start points plus their end points. A third
+   OSRM table starts from the very spots yibao snapped to, which holds the snapping equal.
 
 Raw records: bench/results/realnet.jsonl; section "## Travel times on Helsinki vs OSRM and
 Valhalla" of bench/RESULTS.md.
@@ -266,7 +267,7 @@ def render(meta: dict, st: dict) -> str:
         L += ["### Agreement of travel times", "",
               "Per ordered pair of distinct points that both engines reach. \"Snap slack\" = walking time "
               "over the straight distance between OSRM's snapped start (nearest point on the nearest way) "
-              "and yibao's (nearest way node), plus the same at the end.", "",
+              "and yibao's (both: nearest spot on the nearest way), plus the same at the end.", "",
               "| Pair of engines | pairs compared | only first has a time | only second | within 1% or 5 s | "
               "within 5% or 30 s | within snap slack + 5 s | median abs diff (s) | p95 (s) | max (s) | "
               "mean signed diff (s) | median time (s) |",
@@ -280,8 +281,8 @@ def render(meta: dict, st: dict) -> str:
         L.append("")
         for name, a in ag.items():
             if "disagreeing_points" in a:
-                if "snapped nodes" in name:
-                    L.append(f"- {name}: OSRM starts and ends at the very nodes yibao snapped to (slack 0). "
+                if "snapped spots" in name:
+                    L.append(f"- {name}: OSRM starts and ends at the very spots yibao snapped to (slack 0). "
                              f"{a['disagreeing_points']} of {meta['points']:,} points disagree on more than half "
                              f"of their pairs by more than 5 s; among the pairs of the other points "
                              f"{a['others_within_1pct_or_5s']:.1%} are within 1% or 5 s and "
@@ -439,14 +440,14 @@ def main() -> None:
         ag = {f"yibao vs OSRM ({label})": agreement(ours, result["durations"], slack)
               for label, result in osrm_results.items()}
         # The same comparison with the snapping held equal: OSRM (on yibao's way set) is handed
-        # the positions of the road nodes yibao snapped to, so both start and end at the same
-        # nodes and what is left is the network and its rules, not where a point joins it.
+        # the spots yibao snapped to, so both start and end at the same places and what is left
+        # is the network and its rules, not where a point joins it.
         on_nodes = None
         if not np.isnan(yx).any():
-            log(f"OSRM table {n}x{n} from yibao's snapped nodes")
+            log(f"OSRM table {n}x{n} from yibao's snapped spots")
             on_nodes = osrm_table(datasets["foot profile on yibao's way set"], np.column_stack([yx, yy]))
             st["osrm_on_nodes"] = {k: v for k, v in on_nodes.items() if k not in ("durations", "snaps")}
-            ag["yibao vs OSRM (yibao's way set, both from yibao's snapped nodes)"] = agreement(
+            ag["yibao vs OSRM (yibao's way set, both from yibao's snapped spots)"] = agreement(
                 ours, on_nodes["durations"], np.zeros_like(slack))
         if vdur is not None:
             k = vdur.shape[0]

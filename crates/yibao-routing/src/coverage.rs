@@ -2,19 +2,22 @@
 //! from it, for every population point, whether it lies inside the 15-minute circle.
 //!
 //! One multi-source Dijkstra (binary heap of packed `(time, node)` keys, lazy deletion) starts
-//! from all station nodes at once and stops at the budget, so the work is proportional to the
-//! area inside the circles, not to stations × network. Times are *from the point to the
-//! station* (people travel to the station): on graphs with one-way streets the search runs on
-//! the reversed graph. When several stations are equally near, the one reported is one of
-//! them, deterministically for a given input.
+//! from all stations at once and stops at the budget, so the work is proportional to the area
+//! inside the circles, not to stations × network. Times are *from the point to the station*
+//! (people travel to the station): on graphs with one-way streets the search runs on the
+//! reversed graph. Points and stations sit on spots between two nodes (see [`crate::snap`]):
+//! a station starts the search at both ends of its segment, with the time for the part of the
+//! segment between, and a point takes the quicker of its two ends, or the way straight along
+//! its segment to a station on the same one. When several stations are equally near, the one
+//! reported is one of them, deterministically for a given input.
 //!
-//! The same bounded search, single-source and reusing its arrays, builds network coverage
-//! lists for site planning (which demand points reach each candidate within the budget), one
-//! candidate per rayon task.
+//! The same bounded search, reusing its arrays, builds network coverage lists for site
+//! planning (which demand points reach each candidate within the budget), one candidate per
+//! rayon task.
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -148,6 +151,18 @@ impl SearchSpace {
         graph: &Graph,
         source: u32,
         budget_deciseconds: u32,
+        settle: impl FnMut(u32, u32) -> bool,
+    ) {
+        self.search_from(graph, &[(source, 0)], budget_deciseconds, settle);
+    }
+
+    /// The bounded search from several starts at once, each `(node, time already spent)`
+    /// (a spot between two nodes starts at both); stops as soon as `settle` returns `false`.
+    pub fn search_from(
+        &mut self,
+        graph: &Graph,
+        starts: &[(u32, u32)],
+        budget_deciseconds: u32,
         mut settle: impl FnMut(u32, u32) -> bool,
     ) {
         for &node in &self.touched {
@@ -155,9 +170,16 @@ impl SearchSpace {
         }
         self.touched.clear();
         self.heap.clear();
-        self.deciseconds[source as usize] = 0;
-        self.touched.push(source);
-        self.heap.push(key(0, source));
+        for &(source, start) in starts {
+            let current = self.deciseconds[source as usize];
+            if start <= budget_deciseconds && start < current {
+                if current == UNREACHED {
+                    self.touched.push(source);
+                }
+                self.deciseconds[source as usize] = start;
+                self.heap.push(key(start, source));
+            }
+        }
         let (offsets, targets, costs) = graph.rows();
         while let Some(entry) = self.heap.pop() {
             let (time, node) = unkey(entry);
@@ -307,17 +329,24 @@ impl<'a> CoverageNetwork<'a> {
             &self.snap,
             &mut findings,
         );
-        let sources: Vec<Source> = station_snaps
-            .iter()
-            .enumerate()
-            .filter_map(|(station, snapped)| {
-                snapped.map(|snapped| Source {
-                    node: snapped.node,
+        // A station between two nodes is reached through either (where the segment may be
+        // travelled towards it).
+        let mut sources: Vec<Source> = Vec::new();
+        let mut on_segment: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (station, snapped) in station_snaps.iter().enumerate() {
+            let Some(snapped) = snapped else { continue };
+            for (node, time) in snapped.entries().into_iter().flatten() {
+                sources.push(Source {
+                    node,
                     station: station as u32,
-                    start_deciseconds: access(&snapped),
-                })
-            })
-            .collect();
+                    start_deciseconds: time.saturating_add(access(snapped)),
+                });
+            }
+            if let Some(segment) = snapped.segment {
+                on_segment.entry(segment).or_default().push(station as u32);
+            }
+        }
+        let stations_snapped = station_snaps.iter().flatten().count() as u64;
         let nearest = nearest_stations(&self.graph, &sources, budget);
         let point_snaps = self.index.snap_all(
             population.iter().map(|p| (p.id.as_str(), p.position)),
@@ -333,7 +362,33 @@ impl<'a> CoverageNetwork<'a> {
             .map(|(point, snapped)| {
                 total_population += point.population;
                 let reached = snapped.and_then(|snapped| {
-                    let (time, station) = nearest.get(snapped.node)?;
+                    // Through either end of the point's segment, or straight along it to a
+                    // station on the same segment; the quickest, the first station on ties.
+                    let mut best: Option<(u32, u32)> = None;
+                    let mut offer = |time: u32, station: u32| {
+                        if best.is_none_or(|(known, known_station)| {
+                            time < known || (time == known && station < known_station)
+                        }) {
+                            best = Some((time, station));
+                        }
+                    };
+                    for (node, time) in snapped.exits().into_iter().flatten() {
+                        if let Some((onwards, station)) = nearest.get(node) {
+                            offer(time.saturating_add(onwards), station);
+                        }
+                    }
+                    for &station in snapped
+                        .segment
+                        .and_then(|segment| on_segment.get(&segment))
+                        .into_iter()
+                        .flatten()
+                    {
+                        let at = station_snaps[station as usize].expect("snapped station");
+                        if let Some(time) = snapped.along_to(&at) {
+                            offer(time.saturating_add(access(&at)), station);
+                        }
+                    }
+                    let (time, station) = best?;
                     let time = time.saturating_add(access(&snapped));
                     (time <= budget).then_some((time, station))
                 });
@@ -364,7 +419,7 @@ impl<'a> CoverageNetwork<'a> {
             } else {
                 covered_population as f64 / total_population as f64
             },
-            stations_snapped: sources.len() as u64,
+            stations_snapped,
             points,
             findings,
             components: self.components.report(),
@@ -372,7 +427,7 @@ impl<'a> CoverageNetwork<'a> {
     }
 
     /// Network coverage lists for site planning: for each candidate, the demand points whose
-    /// road node reaches the candidate's node within `minutes`. Unsnapped candidates cover
+    /// spot on the network reaches the candidate's within `minutes`. Unsnapped candidates cover
     /// nobody and unsnapped demand points are covered by none; both get findings.
     pub fn coverage_lists(
         &self,
@@ -400,21 +455,33 @@ impl<'a> CoverageNetwork<'a> {
             &self.snap,
             findings,
         );
-        // Demand points grouped by node, as compressed rows.
+        // Demand points by the nodes their spots lead to, with the time to each, as
+        // compressed rows; and by segment, for candidates on the same one.
         let node_count = self.graph.node_count();
         let mut node_start = vec![0u32; node_count + 1];
-        for snapped in demand_snaps.iter().flatten() {
-            node_start[snapped.node as usize + 1] += 1;
+        let mut on_segment: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (demand_index, snapped) in demand_snaps.iter().enumerate() {
+            let Some(snapped) = snapped else { continue };
+            for (node, _) in snapped.exits().into_iter().flatten() {
+                node_start[node as usize + 1] += 1;
+            }
+            if let Some(segment) = snapped.segment {
+                on_segment
+                    .entry(segment)
+                    .or_default()
+                    .push(demand_index as u32);
+            }
         }
         for node in 0..node_count {
             node_start[node + 1] += node_start[node];
         }
         let mut next = node_start.clone();
-        let mut node_demand = vec![0u32; node_start[node_count] as usize];
+        let mut node_demand = vec![(0u32, 0u32); node_start[node_count] as usize];
         for (demand_index, snapped) in demand_snaps.iter().enumerate() {
-            if let Some(snapped) = snapped {
-                let slot = &mut next[snapped.node as usize];
-                node_demand[*slot as usize] = demand_index as u32;
+            let Some(snapped) = snapped else { continue };
+            for (node, time) in snapped.exits().into_iter().flatten() {
+                let slot = &mut next[node as usize];
+                node_demand[*slot as usize] = (demand_index as u32, time);
                 *slot += 1;
             }
         }
@@ -426,13 +493,32 @@ impl<'a> CoverageNetwork<'a> {
                 |space, snapped| {
                     let mut covered = Vec::new();
                     if let Some(snapped) = snapped {
-                        space.search(graph, snapped.node, budget, |node, _| {
+                        let starts: Vec<(u32, u32)> =
+                            snapped.entries().into_iter().flatten().collect();
+                        space.search_from(graph, &starts, budget, |node, time| {
                             let range = node_start[node as usize] as usize
                                 ..node_start[node as usize + 1] as usize;
-                            covered.extend_from_slice(&node_demand[range]);
+                            for &(demand, offset) in &node_demand[range] {
+                                if time.saturating_add(offset) <= budget {
+                                    covered.push(demand);
+                                }
+                            }
+                            true
                         });
+                        for &demand in snapped
+                            .segment
+                            .and_then(|segment| on_segment.get(&segment))
+                            .into_iter()
+                            .flatten()
+                        {
+                            let from = demand_snaps[demand as usize].expect("snapped demand");
+                            if from.along_to(snapped).is_some_and(|time| time <= budget) {
+                                covered.push(demand);
+                            }
+                        }
                     }
                     covered.sort_unstable();
+                    covered.dedup();
                     covered
                 },
             )
@@ -708,6 +794,119 @@ mod tests {
         assert_eq!(lists.candidates_of(2), &[0, 1]);
         let unsnapped: Vec<&str> = findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(unsnapped, vec!["lost", "nowhere"]);
+    }
+
+    /// The spot `share` of the way from `a` to `b`, `north_m` metres north of the road.
+    fn between(a: GeoPoint, b: GeoPoint, share: f64, north_m: f64) -> GeoPoint {
+        GeoPoint::new(
+            a.lon() + share * (b.lon() - a.lon()),
+            a.lat() + share * (b.lat() - a.lat()) + north_m / 111_195.08,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn points_between_nodes_start_partway_along_their_segment() {
+        let (graph, positions) = street();
+        let prepared = CoverageNetwork::new(&graph, SnapConfig::default());
+        let station = |id: &str, position| StationPlace {
+            id: id.into(),
+            position,
+            items: Vec::new(),
+        };
+        let person = |id: &str, position| PopulationPoint {
+            id: id.into(),
+            position,
+            population: 1,
+            region: None,
+        };
+        let config = CoverageConfig::default();
+        // Halfway along 0–1 and 10 m off the road: 36 s to node 1, then 72 s to the station
+        // on node 2 (1.8 min; from either whole node it would be 1.2 or 2.4).
+        let halfway = between(positions[0], positions[1], 0.5, 10.0);
+        let result = prepared
+            .cover(
+                &[station("S", positions[2])],
+                &[person("P", halfway)],
+                &config,
+            )
+            .unwrap();
+        assert_eq!(result.points[0].minutes, Some(1.8));
+        // Two spots on one segment reach each other straight along it: 50 m apart on 2–3 is
+        // 36 s, where going round by either node would take 72 s.
+        let result = prepared
+            .cover(
+                &[station(
+                    "S",
+                    between(positions[2], positions[3], 0.25, -5.0),
+                )],
+                &[person("P", between(positions[2], positions[3], 0.75, 5.0))],
+                &config,
+            )
+            .unwrap();
+        assert_eq!(result.points[0].minutes, Some(0.6));
+        // Planning lists measure the same way: a candidate on node 0 reaches the demand point
+        // halfway along 1–2 in 72 + 36 s = 1.8 min.
+        let demand = [("D", between(positions[1], positions[2], 0.5, 0.0))];
+        let mut findings = Vec::new();
+        let reached = prepared
+            .coverage_lists(&[("C", positions[0])], &demand, 1.8, &mut findings)
+            .unwrap();
+        assert_eq!(reached.demand_of(0), &[0]);
+        let short = prepared
+            .coverage_lists(&[("C", positions[0])], &demand, 1.75, &mut findings)
+            .unwrap();
+        assert!(short.demand_of(0).is_empty());
+        assert!(findings.is_empty(), "{findings:?}");
+    }
+
+    #[test]
+    fn a_spot_on_a_one_way_street_only_leads_downstream() {
+        use crate::graph::{HighwayClass, ModeConfig, ModeSet, Oneway, RoadNetwork, RoadSegment};
+        let a = GeoPoint::new(120.0, 36.0).unwrap();
+        let b = GeoPoint::new(120.00278, 36.0).unwrap();
+        let network = RoadNetwork::new(
+            vec![1, 2],
+            vec![a, b],
+            vec![RoadSegment {
+                from: 0,
+                to: 1,
+                length_m: 250.0,
+                highway: HighwayClass::Residential,
+                oneway: Oneway::Forward,
+                forbidden: ModeSet::EMPTY,
+            }],
+        )
+        .unwrap();
+        let graph = Graph::build(&network, &ModeConfig::car());
+        let snap = SnapConfig {
+            target: crate::snap::SnapTarget::AnyComponent,
+            ..SnapConfig::default()
+        };
+        let prepared = CoverageNetwork::new(&graph, snap);
+        let cover = |station_share: f64, person_share: f64| {
+            prepared
+                .cover(
+                    &[StationPlace {
+                        id: "S".into(),
+                        position: between(a, b, station_share, 0.0),
+                        items: Vec::new(),
+                    }],
+                    &[PopulationPoint {
+                        id: "P".into(),
+                        position: between(a, b, person_share, 0.0),
+                        population: 1,
+                        region: None,
+                    }],
+                    &CoverageConfig::default(),
+                )
+                .unwrap()
+                .points[0]
+                .minutes
+        };
+        // 250 m at 25 km/h = 36 s; half of it downstream is 18 s = 0.3 min.
+        assert_eq!(cover(0.75, 0.25), Some(0.3));
+        assert_eq!(cover(0.25, 0.75), None);
     }
 
     #[test]

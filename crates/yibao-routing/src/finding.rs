@@ -48,7 +48,7 @@ pub struct Finding {
     pub kind: FindingKind,
     pub role: PointRole,
     pub id: String,
-    /// Distance to the nearest usable node considered, when known (metres).
+    /// Distance to the road spot the point joined, when it joined one (metres).
     pub distance_m: Option<f64>,
     /// A Chinese sentence for people.
     pub message: String,
@@ -62,7 +62,7 @@ impl Finding {
             id: id.to_owned(),
             distance_m: None,
             message: format!(
-                "{}“{id}”周围 {max_distance_m:.0} 米内没有可用的道路节点，未纳入路网计算",
+                "{}“{id}”周围 {max_distance_m:.0} 米内没有可用的道路，未纳入路网计算",
                 role.label()
             ),
         }

@@ -6,8 +6,8 @@
 //! 1. [`import`] a [`RoadNetwork`] from CSV or OpenStreetMap PBF;
 //! 2. build a [`Graph`] for a [`TravelMode`] ([`ModeConfig`] holds the speeds), compressed
 //!    sparse rows with travel times in deciseconds;
-//! 3. find its [`Components`] and snap places to usable nodes with a [`SnapIndex`] (points too
-//!    far from a road become [`Finding`]s, never silently dropped);
+//! 3. find its [`Components`] and snap places onto usable road segments with a [`SnapIndex`]
+//!    (points too far from a road become [`Finding`]s, never silently dropped);
 //! 4. [`coverage`]: multi-source bounded Dijkstra from the stations gives each population
 //!    point its time to the nearest station ([`CoverageNetwork::cover`]);
 //! 5. [`planning`]: choose K new sites maximising newly covered demand ([`plan_sites`]), or the

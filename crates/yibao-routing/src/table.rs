@@ -2,14 +2,18 @@
 //! engine's "table" service gives it (used to compare travel times with OSRM).
 //!
 //! One unbounded Dijkstra per origin on the mode's graph (the search of `coverage`, reusing its
-//! arrays), stopping once every destination node is settled; origins run as rayon tasks.
-//! Points snap to the nearest usable node like coverage does; the straight-line leg to the
-//! node is not added (routing engines also measure from the snapped position).
+//! arrays), from both ends of the origin's segment, stopping once every node a destination is
+//! reached from is settled; origins run as rayon tasks. Points snap onto road segments like
+//! coverage does; the straight-line leg to the snapped spot is not added (routing engines also
+//! measure from the snapped position).
+
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
 use crate::coverage::SearchSpace;
 use crate::graph::Graph;
+use crate::snap::Snapped;
 
 /// Times between snapped points.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,28 +32,37 @@ impl TravelTimeTable {
     }
 }
 
-/// Travel times from every `origins` node to every `destinations` node on `graph` (arcs as
-/// they are: from origin to destination). `None` entries stand for unsnapped points.
+/// Travel times from every origin to every destination on `graph` (arcs as they are: from
+/// origin to destination). `None` entries stand for unsnapped points.
 pub fn travel_time_table(
     graph: &Graph,
-    origins: &[Option<u32>],
-    destinations: &[Option<u32>],
+    origins: &[Option<Snapped>],
+    destinations: &[Option<Snapped>],
 ) -> TravelTimeTable {
     let node_count = graph.node_count();
-    // Destinations per node, as compressed rows, so a settled node fills all its columns.
+    // Destinations by the nodes they are reached from (with the time from each), as
+    // compressed rows, so a settled node fills all its columns; and by segment.
     let mut node_start = vec![0u32; node_count + 1];
-    for node in destinations.iter().flatten() {
-        node_start[*node as usize + 1] += 1;
+    let mut on_segment: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (column, snapped) in destinations.iter().enumerate() {
+        let Some(snapped) = snapped else { continue };
+        for (node, _) in snapped.entries().into_iter().flatten() {
+            node_start[node as usize + 1] += 1;
+        }
+        if let Some(segment) = snapped.segment {
+            on_segment.entry(segment).or_default().push(column as u32);
+        }
     }
     for node in 0..node_count {
         node_start[node + 1] += node_start[node];
     }
     let mut next = node_start.clone();
-    let mut node_columns = vec![0u32; node_start[node_count] as usize];
-    for (column, node) in destinations.iter().enumerate() {
-        if let Some(node) = node {
-            let slot = &mut next[*node as usize];
-            node_columns[*slot as usize] = column as u32;
+    let mut node_columns = vec![(0u32, 0u32); node_start[node_count] as usize];
+    for (column, snapped) in destinations.iter().enumerate() {
+        let Some(snapped) = snapped else { continue };
+        for (node, time) in snapped.entries().into_iter().flatten() {
+            let slot = &mut next[node as usize];
+            node_columns[*slot as usize] = (column as u32, time);
             *slot += 1;
         }
     }
@@ -62,18 +75,36 @@ pub fn travel_time_table(
         .map_init(
             || SearchSpace::new(node_count),
             |space, origin| {
-                let mut row = vec![None; width];
+                let mut row: Vec<Option<u32>> = vec![None; width];
                 let Some(origin) = origin else {
                     return row;
                 };
+                let mut offer = |column: u32, time: u32| {
+                    let cell = &mut row[column as usize];
+                    if cell.is_none_or(|known| time < known) {
+                        *cell = Some(time);
+                    }
+                };
+                for &column in origin
+                    .segment
+                    .and_then(|segment| on_segment.get(&segment))
+                    .into_iter()
+                    .flatten()
+                {
+                    let destination = destinations[column as usize].expect("snapped destination");
+                    if let Some(time) = origin.along_to(&destination) {
+                        offer(column, time);
+                    }
+                }
+                let starts: Vec<(u32, u32)> = origin.exits().into_iter().flatten().collect();
                 let mut found = 0;
-                space.search_until(graph, *origin, u32::MAX - 1, |node, time| {
+                space.search_from(graph, &starts, u32::MAX - 1, |node, time| {
                     let range =
                         node_start[node as usize] as usize..node_start[node as usize + 1] as usize;
                     if !range.is_empty() {
                         found += 1;
-                        for &column in &node_columns[range] {
-                            row[column as usize] = Some(time);
+                        for &(column, offset) in &node_columns[range] {
+                            offer(column, time.saturating_add(offset));
                         }
                     }
                     found < distinct_targets
@@ -154,15 +185,94 @@ mod tests {
         })
     }
 
+    /// A graph on random positions in a box of about 1 × 1 km, with random arcs, and random
+    /// points in the same box (most of them between nodes).
+    #[allow(clippy::type_complexity)]
+    fn spots_instance() -> impl Strategy<
+        Value = (
+            Vec<(f64, f64)>,
+            Vec<(u32, u32, u32)>,
+            Vec<(f64, f64)>,
+            Vec<(f64, f64)>,
+        ),
+    > {
+        (2usize..25).prop_flat_map(|node_count| {
+            let nodes = node_count as u32;
+            let position = (0.0..0.01f64, 0.0..0.01f64);
+            (
+                prop::collection::vec(position.clone(), node_count),
+                prop::collection::vec((0..nodes, 0..nodes, 1u32..500), 1..60),
+                prop::collection::vec(position.clone(), 1..6),
+                prop::collection::vec(position, 1..6),
+            )
+        })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn times_between_spots_equal_a_plain_reference_dijkstra_between_their_ends(
+            (positions, arcs, origins, destinations) in spots_instance(),
+        ) {
+            use crate::components::Components;
+            use crate::snap::{SnapIndex, SnapTarget};
+            let at = |(lon, lat): (f64, f64)| GeoPoint::new(120.0 + lon, 36.0 + lat).unwrap();
+            let node_count = positions.len();
+            let graph = Graph::from_arcs(
+                TravelMode::Car,
+                positions.iter().map(|&p| at(p)).collect(),
+                (0..node_count as i64).collect(),
+                &arcs,
+            )
+            .unwrap();
+            let components = Components::strong(&graph);
+            let index = SnapIndex::new(&graph, &components, SnapTarget::AnyComponent);
+            let snap = |points: &[(f64, f64)]| -> Vec<Option<Snapped>> {
+                points.iter().map(|&p| index.snap(at(p), 5_000.0)).collect()
+            };
+            let (from, to) = (snap(&origins), snap(&destinations));
+            let table = travel_time_table(&graph, &from, &to);
+            for (row, origin) in from.iter().enumerate() {
+                for (column, destination) in to.iter().enumerate() {
+                    let expected = match (origin, destination) {
+                        (Some(origin), Some(destination)) => {
+                            // Out through an end of the origin's segment, the reference search
+                            // between nodes, in through an end of the destination's; or
+                            // straight along a shared segment.
+                            let mut best = origin.along_to(destination);
+                            for (start, out) in origin.exits().into_iter().flatten() {
+                                let times = reference(node_count, &arcs, start);
+                                for (end, into) in destination.entries().into_iter().flatten() {
+                                    if let Some(between) = times[end as usize] {
+                                        let total = out + between + into;
+                                        if best.is_none_or(|known| total < known) {
+                                            best = Some(total);
+                                        }
+                                    }
+                                }
+                            }
+                            best
+                        }
+                        _ => None,
+                    };
+                    prop_assert_eq!(table.get(row, column), expected, "{} -> {}", row, column);
+                }
+            }
+        }
 
         #[test]
         fn table_times_equal_a_plain_reference_dijkstra(
             (node_count, arcs, origins, destinations) in instance(),
         ) {
             let graph = graph_of(node_count, &arcs);
-            let table = travel_time_table(&graph, &origins, &destinations);
+            let at = |points: &[Option<u32>]| -> Vec<Option<Snapped>> {
+                points
+                    .iter()
+                    .map(|node| node.map(|node| Snapped::at_node(node, graph.positions()[node as usize])))
+                    .collect()
+            };
+            let table = travel_time_table(&graph, &at(&origins), &at(&destinations));
             prop_assert_eq!(table.origins, origins.len());
             prop_assert_eq!(table.destinations, destinations.len());
             for (row, origin) in origins.iter().enumerate() {

@@ -1123,7 +1123,8 @@ struct TableOutput {
     seconds: TableSeconds,
 }
 
-/// The road node a point snapped to: its id in the network file, position and distance.
+/// Where a point joined the network: the spot on its road segment (position and distance from
+/// the point) and the id, in the network file, of the segment's end nearer to the spot.
 #[derive(Serialize)]
 struct PointSnap {
     node_id: i64,
@@ -1189,10 +1190,7 @@ pub fn travel_times(args: &TravelTimesArgs) -> Result<()> {
     };
     let origin_snaps = snap(&origins, PointRole::Origin, &mut findings);
     let destination_snaps = snap(&destinations, PointRole::Destination, &mut findings);
-    let nodes = |snaps: &[Option<Snapped>]| -> Vec<Option<u32>> {
-        snaps.iter().map(|s| s.map(|s| s.node)).collect()
-    };
-    let table = travel_time_table(&graph, &nodes(&origin_snaps), &nodes(&destination_snaps));
+    let table = travel_time_table(&graph, &origin_snaps, &destination_snaps);
     let table_seconds = table_started.elapsed().as_secs_f64();
     let pairs_with_time = table.deciseconds.iter().flatten().count() as u64;
     progress.end(format!(
@@ -1211,7 +1209,7 @@ pub fn travel_times(args: &TravelTimesArgs) -> Result<()> {
             .iter()
             .map(|snapped| {
                 snapped.map(|snapped| {
-                    let position = graph.positions()[snapped.node as usize];
+                    let position = snapped.position;
                     PointSnap {
                         node_id: graph.node_ids()[snapped.node as usize],
                         lon: position.lon(),

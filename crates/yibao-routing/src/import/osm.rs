@@ -534,7 +534,8 @@ mod helsinki {
                 .node_ids()
                 .iter()
                 .position(|&id| id == osm_id)
-                .unwrap_or_else(|| panic!("node {osm_id} is on a road")) as u32;
+                .unwrap_or_else(|| panic!("node {osm_id} is on a road"))
+                as u32;
             network
                 .segments()
                 .iter()

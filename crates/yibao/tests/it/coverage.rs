@@ -165,7 +165,7 @@ fn walking_times_on_a_tiny_network_are_the_hand_computed_ones() {
     );
     assert!(stdout.contains("事项 B02"), "{stdout}");
     assert!(
-        stderr.contains("人口点“FAR”周围 500 米内没有可用的道路节点"),
+        stderr.contains("人口点“FAR”周围 500 米内没有可用的道路"),
         "{stderr}"
     );
     assert!(stderr.contains("构建步行路网图"), "{stderr}");
