@@ -223,8 +223,9 @@ def render(meta: dict, st: dict, finished: bool) -> str:
     if ours:
         L += ["### yibao coverage (RAYON_NUM_THREADS=1)", "",
               "Phase timings are the CLI's own (stderr progress lines and `seconds` in result.json). "
-              "The CLI times snapping (looking up the nearest node of every station and population point "
-              "in the prebuilt snap index) and the bounded multi-source search as one phase; "
+              "The CLI times snapping (looking up the nearest spot on the nearest road segment of every "
+              "station and population point in the prebuilt snap index) and the bounded multi-source search "
+              "as one phase; "
               "\"components + snap index\" is the preprocessing that builds that index.", "",
               "| Run | read stations+population (s) | read network CSV (s) | graph build (s) | "
               "components + snap index (s) | snapping + search (s) | CLI total (s) | process wall (s) | "
