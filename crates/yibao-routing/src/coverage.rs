@@ -458,12 +458,12 @@ impl<'a> CoverageNetwork<'a> {
         // Demand points by the nodes their spots lead to, with the time to each, as
         // compressed rows; and by segment, for candidates on the same one.
         let node_count = self.graph.node_count();
-        let mut node_start = vec![0u32; node_count + 1];
+        let mut entries = Vec::new();
         let mut on_segment: HashMap<u32, Vec<u32>> = HashMap::new();
         for (demand_index, snapped) in demand_snaps.iter().enumerate() {
             let Some(snapped) = snapped else { continue };
-            for (node, _) in snapped.exits().into_iter().flatten() {
-                node_start[node as usize + 1] += 1;
+            for (node, time) in snapped.exits().into_iter().flatten() {
+                entries.push((node, (demand_index as u32, time)));
             }
             if let Some(segment) = snapped.segment {
                 on_segment
@@ -472,19 +472,7 @@ impl<'a> CoverageNetwork<'a> {
                     .push(demand_index as u32);
             }
         }
-        for node in 0..node_count {
-            node_start[node + 1] += node_start[node];
-        }
-        let mut next = node_start.clone();
-        let mut node_demand = vec![(0u32, 0u32); node_start[node_count] as usize];
-        for (demand_index, snapped) in demand_snaps.iter().enumerate() {
-            let Some(snapped) = snapped else { continue };
-            for (node, time) in snapped.exits().into_iter().flatten() {
-                let slot = &mut next[node as usize];
-                node_demand[*slot as usize] = (demand_index as u32, time);
-                *slot += 1;
-            }
-        }
+        let (node_start, node_demand) = rows_by_node(node_count, &entries);
         let graph: &Graph = &self.graph;
         let lists: Vec<Vec<u32>> = candidate_snaps
             .par_iter()
@@ -525,6 +513,29 @@ impl<'a> CoverageNetwork<'a> {
             .collect();
         CoverageLists::from_candidate_lists(demand.len(), &lists)
     }
+}
+
+/// Items grouped by node as compressed rows: `start[n]..start[n + 1]` indexes the items of
+/// node `n`, in the order `entries` gives them.
+pub(crate) fn rows_by_node<T: Copy + Default>(
+    node_count: usize,
+    entries: &[(u32, T)],
+) -> (Vec<u32>, Vec<T>) {
+    let mut start = vec![0u32; node_count + 1];
+    for &(node, _) in entries {
+        start[node as usize + 1] += 1;
+    }
+    for node in 0..node_count {
+        start[node + 1] += start[node];
+    }
+    let mut next = start.clone();
+    let mut items = vec![T::default(); entries.len()];
+    for &(node, item) in entries {
+        let slot = &mut next[node as usize];
+        items[*slot as usize] = item;
+        *slot += 1;
+    }
+    (start, items)
 }
 
 fn check_snap_distance(max_distance_m: f64) -> Result<(), RoutingError> {
@@ -646,18 +657,12 @@ mod tests {
         }
     }
 
-    #[test]
-    fn one_way_streets_are_searched_towards_the_station() {
-        // Car graph: 0 → 1 only. A person at node 0 can drive to a station at node 1, a person
-        // at node 1 cannot drive to a station at node 0.
-        use crate::graph::{HighwayClass, ModeConfig, ModeSet, Oneway, RoadNetwork, RoadSegment};
-        let positions = vec![
-            GeoPoint::new(120.0, 36.0).unwrap(),
-            GeoPoint::new(120.001, 36.0).unwrap(),
-        ];
-        let network = RoadNetwork::new(
+    /// One residential street of 250 m from `a` to `b`, one-way towards `b`.
+    fn one_way_street(a: GeoPoint, b: GeoPoint) -> crate::graph::RoadNetwork {
+        use crate::graph::{HighwayClass, ModeSet, Oneway, RoadNetwork, RoadSegment};
+        RoadNetwork::new(
             vec![1, 2],
-            positions.clone(),
+            vec![a, b],
             vec![RoadSegment {
                 from: 0,
                 to: 1,
@@ -667,12 +672,29 @@ mod tests {
                 forbidden: ModeSet::EMPTY,
             }],
         )
-        .unwrap();
-        let graph = Graph::build(&network, &ModeConfig::car());
-        let snap = SnapConfig {
+        .unwrap()
+    }
+
+    /// Snapping that also places points on components other than the largest.
+    fn any_component() -> SnapConfig {
+        SnapConfig {
             target: crate::snap::SnapTarget::AnyComponent,
             ..SnapConfig::default()
-        };
+        }
+    }
+
+    #[test]
+    fn one_way_streets_are_searched_towards_the_station() {
+        // Car graph: 0 → 1 only. A person at node 0 can drive to a station at node 1, a person
+        // at node 1 cannot drive to a station at node 0.
+        use crate::graph::ModeConfig;
+        let positions = [
+            GeoPoint::new(120.0, 36.0).unwrap(),
+            GeoPoint::new(120.001, 36.0).unwrap(),
+        ];
+        let network = one_way_street(positions[0], positions[1]);
+        let graph = Graph::build(&network, &ModeConfig::car());
+        let snap = any_component();
         let prepared = CoverageNetwork::new(&graph, snap);
         let station = |position| StationPlace {
             id: "S".into(),
@@ -862,28 +884,10 @@ mod tests {
 
     #[test]
     fn a_spot_on_a_one_way_street_only_leads_downstream() {
-        use crate::graph::{HighwayClass, ModeConfig, ModeSet, Oneway, RoadNetwork, RoadSegment};
         let a = GeoPoint::new(120.0, 36.0).unwrap();
         let b = GeoPoint::new(120.00278, 36.0).unwrap();
-        let network = RoadNetwork::new(
-            vec![1, 2],
-            vec![a, b],
-            vec![RoadSegment {
-                from: 0,
-                to: 1,
-                length_m: 250.0,
-                highway: HighwayClass::Residential,
-                oneway: Oneway::Forward,
-                forbidden: ModeSet::EMPTY,
-            }],
-        )
-        .unwrap();
-        let graph = Graph::build(&network, &ModeConfig::car());
-        let snap = SnapConfig {
-            target: crate::snap::SnapTarget::AnyComponent,
-            ..SnapConfig::default()
-        };
-        let prepared = CoverageNetwork::new(&graph, snap);
+        let graph = Graph::build(&one_way_street(a, b), &crate::graph::ModeConfig::car());
+        let prepared = CoverageNetwork::new(&graph, any_component());
         let cover = |station_share: f64, person_share: f64| {
             prepared
                 .cover(

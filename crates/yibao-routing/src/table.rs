@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::coverage::SearchSpace;
+use crate::coverage::{SearchSpace, rows_by_node};
 use crate::graph::Graph;
 use crate::snap::Snapped;
 
@@ -42,30 +42,18 @@ pub fn travel_time_table(
     let node_count = graph.node_count();
     // Destinations by the nodes they are reached from (with the time from each), as
     // compressed rows, so a settled node fills all its columns; and by segment.
-    let mut node_start = vec![0u32; node_count + 1];
+    let mut entries = Vec::new();
     let mut on_segment: HashMap<u32, Vec<u32>> = HashMap::new();
     for (column, snapped) in destinations.iter().enumerate() {
         let Some(snapped) = snapped else { continue };
-        for (node, _) in snapped.entries().into_iter().flatten() {
-            node_start[node as usize + 1] += 1;
+        for (node, time) in snapped.entries().into_iter().flatten() {
+            entries.push((node, (column as u32, time)));
         }
         if let Some(segment) = snapped.segment {
             on_segment.entry(segment).or_default().push(column as u32);
         }
     }
-    for node in 0..node_count {
-        node_start[node + 1] += node_start[node];
-    }
-    let mut next = node_start.clone();
-    let mut node_columns = vec![(0u32, 0u32); node_start[node_count] as usize];
-    for (column, snapped) in destinations.iter().enumerate() {
-        let Some(snapped) = snapped else { continue };
-        for (node, time) in snapped.entries().into_iter().flatten() {
-            let slot = &mut next[node as usize];
-            node_columns[*slot as usize] = (column as u32, time);
-            *slot += 1;
-        }
-    }
+    let (node_start, node_columns) = rows_by_node(node_count, &entries);
     let distinct_targets = (0..node_count)
         .filter(|&node| node_start[node + 1] > node_start[node])
         .count();

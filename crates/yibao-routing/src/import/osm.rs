@@ -253,13 +253,11 @@ pub fn read_osm_pbf<R: Read + Seek + Send>(
     Ok((network, report))
 }
 
-/// The tags of a way that matter for routing.
+/// Access tags by mode, on a way or a node: `access`, then the vehicle keys for cars and
+/// e-bikes and `foot` for walking. `None` where the tags say nothing (or something not
+/// understood).
 #[derive(Default)]
-struct WayTags {
-    highway: Option<String>,
-    area: bool,
-    oneway: Option<String>,
-    roundabout: bool,
+struct Access {
     access: Option<bool>,
     vehicle: Option<bool>,
     motor_vehicle: Option<bool>,
@@ -279,19 +277,61 @@ fn access_value(value: &str) -> Option<bool> {
     }
 }
 
+impl Access {
+    /// Takes `key=value` when it is an access tag; says whether it was.
+    fn set(&mut self, key: &str, value: &str) -> bool {
+        let slot = match key {
+            "access" => &mut self.access,
+            "vehicle" => &mut self.vehicle,
+            "motor_vehicle" => &mut self.motor_vehicle,
+            "motorcar" => &mut self.motorcar,
+            "bicycle" => &mut self.bicycle,
+            "foot" => &mut self.foot,
+            _ => return false,
+        };
+        *slot = access_value(value);
+        true
+    }
+
+    /// Whether each mode is let through, most specific key first.
+    fn per_mode(&self) -> [(TravelMode, Option<bool>); 3] {
+        [
+            (
+                TravelMode::Car,
+                self.motorcar
+                    .or(self.motor_vehicle)
+                    .or(self.vehicle)
+                    .or(self.access),
+            ),
+            (
+                TravelMode::EBike,
+                self.bicycle.or(self.vehicle).or(self.access),
+            ),
+            (TravelMode::Walk, self.foot.or(self.access)),
+        ]
+    }
+}
+
+/// The tags of a way that matter for routing.
+#[derive(Default)]
+struct WayTags {
+    highway: Option<String>,
+    area: bool,
+    oneway: Option<String>,
+    roundabout: bool,
+    access: Access,
+}
+
 impl WayTags {
     fn set(&mut self, key: &str, value: &str) {
+        if self.access.set(key, value) {
+            return;
+        }
         match key {
             "highway" => self.highway = Some(value.to_owned()),
             "area" => self.area = value == "yes",
             "oneway" => self.oneway = Some(value.to_owned()),
             "junction" => self.roundabout = matches!(value, "roundabout" | "circular"),
-            "access" => self.access = access_value(value),
-            "vehicle" => self.vehicle = access_value(value),
-            "motor_vehicle" => self.motor_vehicle = access_value(value),
-            "motorcar" => self.motorcar = access_value(value),
-            "bicycle" => self.bicycle = access_value(value),
-            "foot" => self.foot = access_value(value),
             _ => {}
         }
     }
@@ -308,18 +348,7 @@ impl WayTags {
             _ => Oneway::No,
         };
         let mut forbidden = ModeSet::EMPTY;
-        let car = self
-            .motorcar
-            .or(self.motor_vehicle)
-            .or(self.vehicle)
-            .or(self.access);
-        let e_bike = self.bicycle.or(self.vehicle).or(self.access);
-        let walk = self.foot.or(self.access);
-        for (mode, allowed) in [
-            (TravelMode::Car, car),
-            (TravelMode::EBike, e_bike),
-            (TravelMode::Walk, walk),
-        ] {
+        for (mode, allowed) in self.access.per_mode() {
             if allowed == Some(false) {
                 forbidden = forbidden.with(mode);
             }
@@ -332,12 +361,7 @@ impl WayTags {
 #[derive(Default)]
 struct NodeTags {
     barrier: Option<String>,
-    access: Option<bool>,
-    vehicle: Option<bool>,
-    motor_vehicle: Option<bool>,
-    motorcar: Option<bool>,
-    bicycle: Option<bool>,
-    foot: Option<bool>,
+    access: Access,
     /// `bollard=rising` (lowered for permitted cars) or `sensory=audible` (a virtual fence):
     /// passable barriers.
     passable: bool,
@@ -345,14 +369,11 @@ struct NodeTags {
 
 impl NodeTags {
     fn set(&mut self, key: &str, value: &str) {
+        if self.access.set(key, value) {
+            return;
+        }
         match key {
             "barrier" => self.barrier = Some(value.to_owned()),
-            "access" => self.access = access_value(value),
-            "vehicle" => self.vehicle = access_value(value),
-            "motor_vehicle" => self.motor_vehicle = access_value(value),
-            "motorcar" => self.motorcar = access_value(value),
-            "bicycle" => self.bicycle = access_value(value),
-            "foot" => self.foot = access_value(value),
             "bollard" if value == "rising" => self.passable = true,
             "sensory" if matches!(value, "audible" | "audio") => self.passable = true,
             _ => {}
@@ -383,19 +404,13 @@ impl NodeTags {
                     | "no"
             )
         });
-        let car = self
-            .motorcar
-            .or(self.motor_vehicle)
-            .or(self.vehicle)
-            .or(self.access);
-        let e_bike = self.bicycle.or(self.vehicle).or(self.access);
-        let walk = self.foot.or(self.access);
         let mut closed = ModeSet::EMPTY;
-        for (mode, allowed, stopped) in [
-            (TravelMode::Car, car, stops_cars),
-            (TravelMode::EBike, e_bike, stops_walkers),
-            (TravelMode::Walk, walk, stops_walkers),
-        ] {
+        for (mode, allowed) in self.access.per_mode() {
+            let stopped = if mode == TravelMode::Car {
+                stops_cars
+            } else {
+                stops_walkers
+            };
             if !allowed.unwrap_or(!stopped) {
                 closed = closed.with(mode);
             }
