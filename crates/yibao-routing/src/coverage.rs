@@ -219,8 +219,8 @@ fn towards_sources(graph: &Graph) -> Cow<'_, Graph> {
 pub struct CoverageConfig {
     /// The time budget, minutes (15 for the 15-minute circle).
     pub minutes: f64,
-    /// When set, the straight-line legs from a point to its road node and from a station's
-    /// node to the station are added at this speed (km/h). Off by default, matching routing
+    /// When set, the straight-line legs from a point to its spot on the road and from a
+    /// station's spot to the station are added at this speed (km/h). Off by default, matching routing
     /// engines that measure from the snapped position.
     pub access_speed_kmh: Option<f64>,
 }

@@ -35,10 +35,10 @@ impl PointRole {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
-    /// No usable road node within the snap distance: the point is left out of the network
+    /// No usable road within the snap distance: the point is left out of the network
     /// computation and counted as not covered.
     NotSnapped,
-    /// Snapped to a node outside the largest connected part of the network.
+    /// Snapped onto a road outside the largest connected part of the network.
     OutsideLargestComponent,
 }
 

@@ -57,7 +57,7 @@ pub struct CoverageArgs {
     /// Only stations whose `items` list this item code count.
     #[arg(long, value_name = "CODE")]
     item: Option<String>,
-    /// Points farther than this from every usable road node are reported, not placed, metres.
+    /// Points farther than this from every usable road are reported, not placed, metres.
     #[arg(long, default_value_t = DEFAULT_MAX_SNAP_DISTANCE_M, allow_negative_numbers = true)]
     snap_m: f64,
     /// Every usable road class at this speed (km/h) instead of the mode's defaults.
@@ -386,7 +386,7 @@ struct CoverageSeconds {
 struct Uncovered {
     id: String,
     population: u64,
-    /// `not_snapped` (no road node within the snap distance) or `out_of_reach` (no station
+    /// `not_snapped` (no road within the snap distance) or `out_of_reach` (no station
     /// within the budget).
     reason: &'static str,
 }
@@ -1085,7 +1085,7 @@ pub struct TravelTimesArgs {
     /// Every usable road class at this speed (km/h) instead of the mode's defaults.
     #[arg(long, allow_negative_numbers = true)]
     speed_kmh: Option<f64>,
-    /// Points farther than this from every usable road node get no times, metres.
+    /// Points farther than this from every usable road get no times, metres.
     #[arg(long, default_value_t = DEFAULT_MAX_SNAP_DISTANCE_M, allow_negative_numbers = true)]
     snap_m: f64,
     /// Where to write the table (JSON).
