@@ -1209,11 +1209,12 @@ pub fn travel_times(args: &TravelTimesArgs) -> Result<()> {
             .iter()
             .map(|snapped| {
                 snapped.map(|snapped| {
-                    let position = snapped.position;
+                    // 1e-7 degrees (about a centimetre), as OpenStreetMap stores positions.
+                    let degrees = |value: f64| (value * 1e7).round() / 1e7;
                     PointSnap {
                         node_id: graph.node_ids()[snapped.node as usize],
-                        lon: position.lon(),
-                        lat: position.lat(),
+                        lon: degrees(snapped.position.lon()),
+                        lat: degrees(snapped.position.lat()),
                         distance_m: (snapped.distance_m * 10.0).round() / 10.0,
                     }
                 })

@@ -800,7 +800,7 @@ fn travel_times_on_a_tiny_network_are_the_hand_computed_ones() {
     .unwrap();
     std::fs::write(
         dir.join("to.csv"),
-        "id,lon,lat\nX,120.01,32.0\nY,120.05,32.0\n",
+        "id,lon,lat\nX,120.01,32.0\nY,120.05,32.0\nZ,120.035,32.0003\n",
     )
     .unwrap();
     let run = |from: &str| {
@@ -825,19 +825,29 @@ fn travel_times_on_a_tiny_network_are_the_hand_computed_ones() {
     let table = read_json(&dir.join("table.json"));
     // Walking at 5 km/h: A (node 1) → X (node 2) 1,000 m = 720 s, A → Y (node 6) 4,250 m =
     // 3,060 s; B (node 3) → X 250 m = 180 s, B → Y 3,000 m = 2,160 s; FAR is not on the network.
+    // Z stands 33 m north of the middle of 4–5 and joins the road there: A → Z 2,250 m + 500 m
+    // = 1,980 s, B → Z 1,000 m + 500 m = 1,080 s.
     assert_eq!(
         table["durations_s"],
-        serde_json::json!([[720.0, 3060.0], [180.0, 2160.0], [null, null]])
+        serde_json::json!([
+            [720.0, 3060.0, 1980.0],
+            [180.0, 2160.0, 1080.0],
+            [null, null, null]
+        ])
     );
     assert_eq!(table["origins"], serde_json::json!(["A", "B", "FAR"]));
-    assert_eq!(table["destinations"], serde_json::json!(["X", "Y"]));
-    assert_eq!(table["pairs_with_time"], 4);
+    assert_eq!(table["destinations"], serde_json::json!(["X", "Y", "Z"]));
+    assert_eq!(table["pairs_with_time"], 6);
+    let z = &table["destination_snaps"][2];
+    assert_eq!(z["lon"], 120.035, "{z}");
+    assert_eq!(z["lat"], 32.0, "{z}");
+    assert_eq!(z["distance_m"], 33.4, "{z}");
     let findings = table["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0]["role"], "origin");
     assert_eq!(findings[0]["id"], "FAR");
     assert!(
-        stdout.contains("通行时间表 3 × 2（步行），有时间的点对 4 / 6"),
+        stdout.contains("通行时间表 3 × 3（步行），有时间的点对 6 / 9"),
         "{stdout}"
     );
 
