@@ -442,13 +442,12 @@ def main() -> None:
         # The same comparison with the snapping held equal: OSRM (on yibao's way set) is handed
         # the spots yibao snapped to, so both start and end at the same places and what is left
         # is the network and its rules, not where a point joins it.
-        on_nodes = None
         if not np.isnan(yx).any():
             log(f"OSRM table {n}x{n} from yibao's snapped spots")
-            on_nodes = osrm_table(datasets["foot profile on yibao's way set"], np.column_stack([yx, yy]))
-            st["osrm_on_nodes"] = {k: v for k, v in on_nodes.items() if k not in ("durations", "snaps")}
+            on_spots = osrm_table(datasets["foot profile on yibao's way set"], np.column_stack([yx, yy]))
+            st["osrm_on_spots"] = {k: v for k, v in on_spots.items() if k not in ("durations", "snaps")}
             ag["yibao vs OSRM (yibao's way set, both from yibao's snapped spots)"] = agreement(
-                ours, on_nodes["durations"], np.zeros_like(slack))
+                ours, on_spots["durations"], np.zeros_like(slack))
         if vdur is not None:
             k = vdur.shape[0]
             ag[f"yibao vs Valhalla ({k}×{k})"] = agreement(ours[:k, :k], vdur, None)

@@ -17,7 +17,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -332,7 +332,6 @@ impl<'a> CoverageNetwork<'a> {
         // A station between two nodes is reached through either (where the segment may be
         // travelled towards it).
         let mut sources: Vec<Source> = Vec::new();
-        let mut on_segment: HashMap<u32, Vec<u32>> = HashMap::new();
         for (station, snapped) in station_snaps.iter().enumerate() {
             let Some(snapped) = snapped else { continue };
             for (node, time) in snapped.entries().into_iter().flatten() {
@@ -342,10 +341,8 @@ impl<'a> CoverageNetwork<'a> {
                     start_deciseconds: time.saturating_add(access(snapped)),
                 });
             }
-            if let Some(segment) = snapped.segment {
-                on_segment.entry(segment).or_default().push(station as u32);
-            }
         }
+        let on_segment = Snapped::by_segment(&station_snaps);
         let stations_snapped = station_snaps.iter().flatten().count() as u64;
         let nearest = nearest_stations(&self.graph, &sources, budget);
         let point_snaps = self.index.snap_all(
@@ -377,12 +374,7 @@ impl<'a> CoverageNetwork<'a> {
                             offer(time.saturating_add(onwards), station);
                         }
                     }
-                    for &station in snapped
-                        .segment
-                        .and_then(|segment| on_segment.get(&segment))
-                        .into_iter()
-                        .flatten()
-                    {
+                    for &station in snapped.neighbours(&on_segment) {
                         let at = station_snaps[station as usize].expect("snapped station");
                         if let Some(time) = snapped.along_to(&at) {
                             offer(time.saturating_add(access(&at)), station);
@@ -459,19 +451,13 @@ impl<'a> CoverageNetwork<'a> {
         // compressed rows; and by segment, for candidates on the same one.
         let node_count = self.graph.node_count();
         let mut entries = Vec::new();
-        let mut on_segment: HashMap<u32, Vec<u32>> = HashMap::new();
         for (demand_index, snapped) in demand_snaps.iter().enumerate() {
             let Some(snapped) = snapped else { continue };
             for (node, time) in snapped.exits().into_iter().flatten() {
                 entries.push((node, (demand_index as u32, time)));
             }
-            if let Some(segment) = snapped.segment {
-                on_segment
-                    .entry(segment)
-                    .or_default()
-                    .push(demand_index as u32);
-            }
         }
+        let on_segment = Snapped::by_segment(&demand_snaps);
         let (node_start, node_demand) = rows_by_node(node_count, &entries);
         let graph: &Graph = &self.graph;
         let lists: Vec<Vec<u32>> = candidate_snaps
@@ -493,12 +479,7 @@ impl<'a> CoverageNetwork<'a> {
                             }
                             true
                         });
-                        for &demand in snapped
-                            .segment
-                            .and_then(|segment| on_segment.get(&segment))
-                            .into_iter()
-                            .flatten()
-                        {
+                        for &demand in snapped.neighbours(&on_segment) {
                             let from = demand_snaps[demand as usize].expect("snapped demand");
                             if from.along_to(snapped).is_some_and(|time| time <= budget) {
                                 covered.push(demand);

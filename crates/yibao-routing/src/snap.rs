@@ -15,6 +15,8 @@
 //! placed on an isolated fragment (a gated estate's internal roads, a data error) from which
 //! nothing is reachable.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use yibao_domain::GeoPoint;
 
@@ -102,6 +104,17 @@ impl Snapped {
 
     /// The nodes the spot leads to and the time to each along the segment.
     pub fn exits(&self) -> [Option<(u32, u32)>; 2] {
+        self.ends((self.to, 1.0 - self.fraction), (self.from, self.fraction))
+    }
+
+    /// The nodes the spot is reached from and the time from each along the segment.
+    pub fn entries(&self) -> [Option<(u32, u32)>; 2] {
+        self.ends((self.from, self.fraction), (self.to, 1.0 - self.fraction))
+    }
+
+    /// The two ends of the part of the segment travelled `forward`, then `backward`: each
+    /// `(node, share of the segment)`, with its time where that way is open.
+    fn ends(&self, forward: (u32, f64), backward: (u32, f64)) -> [Option<(u32, u32)>; 2] {
         // At an end, the node's own arcs (the segment among them) take over.
         if self.fraction <= 0.0 {
             return [Some((self.from, 0)), None];
@@ -110,27 +123,28 @@ impl Snapped {
             return [Some((self.to, 0)), None];
         }
         [
-            self.forward
-                .map(|time| (self.to, share(time, 1.0 - self.fraction))),
+            self.forward.map(|time| (forward.0, share(time, forward.1))),
             self.backward
-                .map(|time| (self.from, share(time, self.fraction))),
+                .map(|time| (backward.0, share(time, backward.1))),
         ]
     }
 
-    /// The nodes the spot is reached from and the time from each along the segment.
-    pub fn entries(&self) -> [Option<(u32, u32)>; 2] {
-        if self.fraction <= 0.0 {
-            return [Some((self.from, 0)), None];
+    /// Which of `snaps` (by index) lie on each segment, for spots reaching each other along it.
+    pub fn by_segment(snaps: &[Option<Snapped>]) -> HashMap<u32, Vec<u32>> {
+        let mut on_segment: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (index, snapped) in snaps.iter().enumerate() {
+            if let Some(segment) = snapped.and_then(|snapped| snapped.segment) {
+                on_segment.entry(segment).or_default().push(index as u32);
+            }
         }
-        if self.fraction >= 1.0 {
-            return [Some((self.to, 0)), None];
-        }
-        [
-            self.forward
-                .map(|time| (self.from, share(time, self.fraction))),
-            self.backward
-                .map(|time| (self.to, share(time, 1.0 - self.fraction))),
-        ]
+        on_segment
+    }
+
+    /// The indices [`Snapped::by_segment`] put on this spot's segment.
+    pub fn neighbours<'a>(&self, on_segment: &'a HashMap<u32, Vec<u32>>) -> &'a [u32] {
+        self.segment
+            .and_then(|segment| on_segment.get(&segment))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The time from this spot to `other` straight along the segment they share, when they
@@ -293,6 +307,16 @@ impl SnapIndex {
     /// The nearest spot of an indexed segment within `max_distance_m` (great-circle) of
     /// `point`. Ties go to the lower segment.
     pub fn snap(&self, point: GeoPoint, max_distance_m: f64) -> Option<Snapped> {
+        self.snap_into(point, max_distance_m, &mut Vec::new())
+    }
+
+    /// [`SnapIndex::snap`] with a scratch list of nearby pieces, reused across many points.
+    fn snap_into(
+        &self,
+        point: GeoPoint,
+        max_distance_m: f64,
+        found: &mut Vec<u32>,
+    ) -> Option<Snapped> {
         // The planar search radius gets a small margin for the projection's error; the
         // great-circle distance decides.
         let centre = self.projection.project(point);
@@ -300,14 +324,14 @@ impl SnapIndex {
         let (_, nearest) = self
             .grid
             .nearest(centre, reach + self.piece_m / 2.0, |_| true)?;
-        let mut found = Vec::new();
+        found.clear();
         self.grid.collect_within(
             centre,
             (nearest + self.piece_m).min(reach + self.piece_m / 2.0),
-            &mut found,
+            found,
         );
         let mut best: Option<(f64, u32, f64)> = None;
-        for piece in found {
+        for &piece in found.iter() {
             let index = self.piece_segment[piece as usize];
             let segment = self.segments[index as usize];
             let a = self.planar[segment.from as usize];
@@ -370,10 +394,11 @@ impl SnapIndex {
         config: &SnapConfig,
         findings: &mut Vec<Finding>,
     ) -> Vec<Option<Snapped>> {
+        let mut found = Vec::new();
         points
             .into_iter()
             .map(|(id, position)| {
-                let snapped = self.snap(position, config.max_distance_m);
+                let snapped = self.snap_into(position, config.max_distance_m, &mut found);
                 match snapped {
                     None => findings.push(Finding::not_snapped(role, id, config.max_distance_m)),
                     Some(snap) if !snap.in_largest_component => findings.push(

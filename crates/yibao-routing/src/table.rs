@@ -7,8 +7,6 @@
 //! coverage does; the straight-line leg to the snapped spot is not added (routing engines also
 //! measure from the snapped position).
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use crate::coverage::{SearchSpace, rows_by_node};
@@ -43,16 +41,13 @@ pub fn travel_time_table(
     // Destinations by the nodes they are reached from (with the time from each), as
     // compressed rows, so a settled node fills all its columns; and by segment.
     let mut entries = Vec::new();
-    let mut on_segment: HashMap<u32, Vec<u32>> = HashMap::new();
     for (column, snapped) in destinations.iter().enumerate() {
         let Some(snapped) = snapped else { continue };
         for (node, time) in snapped.entries().into_iter().flatten() {
             entries.push((node, (column as u32, time)));
         }
-        if let Some(segment) = snapped.segment {
-            on_segment.entry(segment).or_default().push(column as u32);
-        }
     }
+    let on_segment = Snapped::by_segment(destinations);
     let (node_start, node_columns) = rows_by_node(node_count, &entries);
     let distinct_targets = (0..node_count)
         .filter(|&node| node_start[node + 1] > node_start[node])
@@ -73,12 +68,7 @@ pub fn travel_time_table(
                         *cell = Some(time);
                     }
                 };
-                for &column in origin
-                    .segment
-                    .and_then(|segment| on_segment.get(&segment))
-                    .into_iter()
-                    .flatten()
-                {
+                for &column in origin.neighbours(&on_segment) {
                     let destination = destinations[column as usize].expect("snapped destination");
                     if let Some(time) = origin.along_to(&destination) {
                         offer(column, time);
