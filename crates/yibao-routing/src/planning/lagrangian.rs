@@ -230,8 +230,15 @@ pub(crate) fn lagrangian_bound(
         // strictly below the p largest, so selecting among the few contenders gives the same
         // p sites, ties to the lower index, as selecting among all candidates.
         let gather = |order: &mut Vec<u32>, keys: &[f64], cut: f64| {
-            order.clear();
-            order.extend((0..candidate_count as u32).filter(|&site| keys[site as usize] >= cut));
+            // Every candidate is written, and the write position moves past those at or above
+            // the cut: no branch per candidate to mispredict.
+            order.resize(candidate_count, 0);
+            let mut kept = 0;
+            for (site, &key) in keys.iter().enumerate() {
+                order[kept] = site as u32;
+                kept += usize::from(key >= cut);
+            }
+            order.truncate(kept);
             if order.len() < sites {
                 order.clear();
                 order.extend(0..candidate_count as u32);
@@ -287,16 +294,19 @@ pub(crate) fn lagrangian_bound(
                         .fold(f64::INFINITY, f64::min);
                     // Everyone estimated at or above the cut, and the stale ones among them;
                     // nobody else is summed, so the contenders after summing are among them.
-                    order.clear();
-                    stale.clear();
-                    for site in 0..candidate_count as u32 {
-                        if upper[site as usize] >= cut {
-                            order.push(site);
-                            if summed_at[site as usize] != iteration {
-                                stale.push(site);
-                            }
-                        }
+                    // (Branch-free, as in `gather`.)
+                    order.resize(candidate_count, 0);
+                    stale.resize(candidate_count, 0);
+                    let (mut kept, mut old) = (0, 0);
+                    for (site, (&estimate, &at)) in upper.iter().zip(&summed_at).enumerate() {
+                        let contends = estimate >= cut;
+                        order[kept] = site as u32;
+                        stale[old] = site as u32;
+                        kept += usize::from(contends);
+                        old += usize::from(contends && at != iteration);
                     }
+                    order.truncate(kept);
+                    stale.truncate(old);
                 }
                 order.retain(|&site| upper[site as usize] >= cut);
                 select_largest(&mut order, &upper, sites, &mut scratch);

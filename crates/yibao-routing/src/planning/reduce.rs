@@ -119,21 +119,26 @@ pub(crate) fn reduce(
         })
     };
     let signatures: Vec<u64> = (0..candidate_count as u32).map(signature).collect();
+    // How many candidates cover each demand point, and each candidate's list length.
+    let reach: Vec<u32> = (0..demand_count as u32)
+        .map(|demand| restricted.candidates_of(demand).len() as u32)
+        .collect();
+    let lengths: Vec<u32> = (0..candidate_count as u32)
+        .map(|site| restricted.demand_of(site).len() as u32)
+        .collect();
     let is_dominated = |site: u32| -> bool {
         let own = restricted.demand_of(site);
-        let Some(&rarest) = own
-            .iter()
-            .min_by_key(|&&d| restricted.candidates_of(d).len())
-        else {
+        let Some(&rarest) = own.iter().min_by_key(|&&d| reach[d as usize]) else {
             return true;
         };
         let own_signature = signatures[site as usize];
+        let own_length = own.len() as u32;
+        // Cheapest tests first: the signatures, then the lengths, then the lists.
         restricted.candidates_of(rarest).iter().any(|&other| {
-            let theirs = restricted.demand_of(other);
-            other != site
-                && own_signature & !signatures[other as usize] == 0
-                && (theirs.len() > own.len() || (theirs.len() == own.len() && other < site))
-                && is_sorted_subset(own, theirs)
+            let their_length = lengths[other as usize];
+            own_signature & !signatures[other as usize] == 0
+                && (their_length > own_length || (their_length == own_length && other < site))
+                && is_sorted_subset(own, restricted.demand_of(other))
         })
     };
     let candidates: Vec<u32> = (0..candidate_count as u32)
@@ -146,19 +151,21 @@ pub(crate) fn reduce(
     for (reduced, &site) in candidates.iter().enumerate() {
         reduced_index[site as usize] = reduced as u32;
     }
+    // Written without a branch per pair (most candidates are dominated, so a branch would
+    // mispredict often): every pair is stored, and the write position moves past kept ones.
     let mut key_starts = Vec::with_capacity(demand_count + 1);
-    let mut keys = Vec::with_capacity(restricted.pair_count());
+    let mut keys = vec![0u32; restricted.pair_count()];
+    let mut written = 0usize;
     key_starts.push(0usize);
     for demand in 0..demand_count as u32 {
-        keys.extend(
-            restricted
-                .candidates_of(demand)
-                .iter()
-                .map(|&site| reduced_index[site as usize])
-                .filter(|&reduced| reduced != u32::MAX),
-        );
-        key_starts.push(keys.len());
+        for &site in restricted.candidates_of(demand) {
+            let reduced = reduced_index[site as usize];
+            keys[written] = reduced;
+            written += usize::from(reduced != u32::MAX);
+        }
+        key_starts.push(written);
     }
+    keys.truncate(written);
     let key = |demand: usize| &keys[key_starts[demand]..key_starts[demand + 1]];
     let mut group_of = vec![u32::MAX; demand_count];
     let mut group_weights: Vec<f64> = Vec::new();
@@ -181,34 +188,59 @@ pub(crate) fn reduce(
             group_weights[group as usize] += weights[demand];
         }
     }
-    // The groups' transpose: each kept candidate's groups, ascending.
-    let mut group_lists: Vec<Vec<u32>> = vec![Vec::new(); candidates.len()];
-    for (group, &demand) in representative.iter().enumerate() {
+    // The groups' transpose: each kept candidate's groups, ascending (compressed rows).
+    let mut group_start = vec![0u32; candidates.len() + 1];
+    for &demand in &representative {
         for &reduced in key(demand as usize) {
-            group_lists[reduced as usize].push(group as u32);
+            group_start[reduced as usize + 1] += 1;
         }
     }
+    for site in 0..candidates.len() {
+        group_start[site + 1] += group_start[site];
+    }
+    let mut group_items = vec![0u32; group_start[candidates.len()] as usize];
+    let mut next = group_start.clone();
+    for (group, &demand) in representative.iter().enumerate() {
+        for &reduced in key(demand as usize) {
+            let slot = &mut next[reduced as usize];
+            group_items[*slot as usize] = group as u32;
+            *slot += 1;
+        }
+    }
+    let groups_of = |site: u32| {
+        &group_items[group_start[site as usize] as usize..group_start[site as usize + 1] as usize]
+    };
     // Renumber both sides in breadth-first order so that a candidate's demand points have
     // nearby indices and neighbouring candidates are visited one after another: the
     // subgradient loop's sums then read the multipliers from cache instead of all over memory.
-    let (candidate_order, group_rank) = breadth_first_order(
-        candidates.len(),
-        group_weights.len(),
-        |site| &group_lists[site as usize],
-        |group| key(representative[group as usize] as usize),
-    );
+    let (candidate_order, group_rank) =
+        breadth_first_order(candidates.len(), group_weights.len(), groups_of, |group| {
+            key(representative[group as usize] as usize)
+        });
+    // Each renumbered candidate's row of ranks, ascending: the groups are visited in rank
+    // order and appended to their candidates' rows, so no row needs sorting.
+    let mut new_index = vec![0u32; candidates.len()];
+    for (position, &site) in candidate_order.iter().enumerate() {
+        new_index[site as usize] = position as u32;
+    }
     let mut starts = Vec::with_capacity(candidate_order.len() + 1);
-    let mut rows = Vec::with_capacity(keys.len());
     starts.push(0u32);
     for &site in &candidate_order {
-        let begin = rows.len();
-        rows.extend(
-            group_lists[site as usize]
-                .iter()
-                .map(|&group| group_rank[group as usize]),
-        );
-        rows[begin..].sort_unstable();
-        starts.push(rows.len() as u32);
+        let length = group_start[site as usize + 1] - group_start[site as usize];
+        starts.push(starts[starts.len() - 1] + length);
+    }
+    let mut by_rank = vec![0u32; group_rank.len()];
+    for (group, &rank) in group_rank.iter().enumerate() {
+        by_rank[rank as usize] = group as u32;
+    }
+    let mut next: Vec<u32> = starts[..candidate_order.len()].to_vec();
+    let mut rows = vec![0u32; group_items.len()];
+    for (rank, &group) in by_rank.iter().enumerate() {
+        for &reduced in key(representative[group as usize] as usize) {
+            let slot = &mut next[new_index[reduced as usize] as usize];
+            rows[*slot as usize] = rank as u32;
+            *slot += 1;
+        }
     }
     let lists = CoverageLists::from_sorted_rows(group_weights.len(), starts, rows);
     let mut weights = vec![0.0; group_weights.len()];
@@ -230,16 +262,28 @@ pub(crate) fn reduce(
     }
 }
 
-/// Whether every element of `small` occurs in `large` (both ascending, without repeats).
+/// Whether every element of `small` occurs in `large` (both ascending, without repeats). One
+/// merge step per element of `large`; a match advances `small` without a branch, and the loop's
+/// only branches leave it.
 fn is_sorted_subset(small: &[u32], large: &[u32]) -> bool {
-    let mut rest = large;
-    for &wanted in small {
-        match rest.iter().position(|&item| item >= wanted) {
-            Some(position) if rest[position] == wanted => rest = &rest[position + 1..],
-            _ => return false,
+    let (Some(&first), Some(&last)) = (small.first(), small.last()) else {
+        return true;
+    };
+    if small.len() > large.len() || large[0] > first || large[large.len() - 1] < last {
+        return false;
+    }
+    let mut wanted = 0;
+    for &item in large {
+        let next = small[wanted];
+        if item > next {
+            return false;
+        }
+        wanted += usize::from(item == next);
+        if wanted == small.len() {
+            return true;
         }
     }
-    true
+    false
 }
 
 /// A breadth-first search over the bipartite coverage graph given by `demand_of` (a
@@ -316,6 +360,11 @@ mod tests {
         assert!(!is_sorted_subset(&[2, 4], &[1, 2, 3, 5]));
         assert!(!is_sorted_subset(&[6], &[1, 2, 3, 5]));
         assert!(!is_sorted_subset(&[1], &[]));
+        assert!(is_sorted_subset(&[1, 2, 3], &[1, 2, 3]));
+        assert!(is_sorted_subset(&[3], &[1, 2, 3]));
+        assert!(!is_sorted_subset(&[0, 2], &[1, 2]));
+        assert!(!is_sorted_subset(&[2, 5], &[1, 2]));
+        assert!(!is_sorted_subset(&[1, 2, 3], &[1, 3]));
     }
 
     #[test]
