@@ -162,8 +162,8 @@ impl PointGrid {
 
     fn cell_coordinates(&self, point: PlanarPoint) -> (i64, i64) {
         (
-            ((point[0] - self.origin[0]) / self.cell_size).floor() as i64,
-            ((point[1] - self.origin[1]) / self.cell_size).floor() as i64,
+            floor_to_i64((point[0] - self.origin[0]) / self.cell_size),
+            floor_to_i64((point[1] - self.origin[1]) / self.cell_size),
         )
     }
 
@@ -293,9 +293,41 @@ impl PointGrid {
     }
 }
 
+/// `x.floor() as i64` without the call to libm's `floor` that baseline x86-64 (no SSE4.1)
+/// makes for it: truncate, then step down where truncation went up (negative fractions).
+/// Saturates like the cast; NaN gives 0.
+fn floor_to_i64(x: f64) -> i64 {
+    let truncated = x as i64;
+    truncated.saturating_sub(i64::from(truncated as f64 > x))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn floor_to_i64_matches_floor_then_cast() {
+        for x in [
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.0,
+            -1.0,
+            2.999,
+            -2.001,
+            1e300,
+            -1e300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            9.3e18,
+            -9.3e18,
+            -4503599627370497.0,
+        ] {
+            assert_eq!(floor_to_i64(x), x.floor() as i64, "{x}");
+        }
+    }
     use proptest::prelude::*;
 
     fn brute_nearest(points: &[PlanarPoint], centre: PlanarPoint, max: f64) -> Option<(u32, f64)> {

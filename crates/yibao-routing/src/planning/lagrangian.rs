@@ -470,6 +470,8 @@ fn direction_pass(
         *towards = next;
         (value, next * next)
     };
+    // Lanes as arrays, so each operation applies to four neighbouring demand points at once
+    // (packed loads and compares rather than one point at a time).
     let whole = capped.len() / 4 * 4;
     let mut values = [0.0f64; 4];
     let mut norms = [0.0f64; 4];
@@ -479,16 +481,42 @@ fn direction_pass(
         .zip(count[..whole].chunks_exact(4))
         .zip(direction[..whole].chunks_exact_mut(4))
     {
-        for lane in 0..4 {
-            let (value, norm) = one(
-                caps[lane],
-                multipliers[lane],
-                counts[lane],
-                &mut towards[lane],
-            );
-            values[lane] += value;
-            norms[lane] += norm;
-        }
+        let value: [f64; 4] = std::array::from_fn(|l| if counts[l] > 0.0 { caps[l] } else { 0.0 });
+        let wanted: [f64; 4] =
+            std::array::from_fn(|l| if caps[l] > multipliers[l] { 1.0 } else { 0.0 });
+        let next: [f64; 4] =
+            std::array::from_fn(|l| (wanted[l] - counts[l]) + deflection * towards[l]);
+        let lowest: [f64; 4] = std::array::from_fn(|l| {
+            if multipliers[l] <= 0.0 {
+                0.0
+            } else {
+                f64::NEG_INFINITY
+            }
+        });
+        let highest: [f64; 4] = std::array::from_fn(|l| {
+            if multipliers[l] >= caps[l] {
+                0.0
+            } else {
+                f64::INFINITY
+            }
+        });
+        let next: [f64; 4] = std::array::from_fn(|l| {
+            if next[l] < lowest[l] {
+                lowest[l]
+            } else {
+                next[l]
+            }
+        });
+        let next: [f64; 4] = std::array::from_fn(|l| {
+            if next[l] > highest[l] {
+                highest[l]
+            } else {
+                next[l]
+            }
+        });
+        towards.copy_from_slice(&next);
+        values = std::array::from_fn(|l| values[l] + value[l]);
+        norms = std::array::from_fn(|l| norms[l] + next[l] * next[l]);
     }
     for lane in 0..capped.len() - whole {
         let index = whole + lane;
