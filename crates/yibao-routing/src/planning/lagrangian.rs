@@ -226,22 +226,34 @@ pub(crate) fn lagrangian_bound(
     for iteration in 0..settings.max_iterations {
         outcome.iterations = iteration + 1;
         // The selection works on "contenders": the candidates at or above a cut that at least
-        // p of them reach (last step's p-th largest value to start with). Everyone else is
+        // p of them reach (last step's p-th largest value, lowered if need be). Everyone else is
         // strictly below the p largest, so selecting among the few contenders gives the same
         // p sites, ties to the lower index, as selecting among all candidates.
         let gather = |order: &mut Vec<u32>, keys: &[f64], cut: f64| {
-            // Every candidate is written, and the write position moves past those at or above
-            // the cut: no branch per candidate to mispredict.
             order.resize(candidate_count, 0);
-            let mut kept = 0;
-            for (site, &key) in keys.iter().enumerate() {
-                order[kept] = site as u32;
-                kept += usize::from(key >= cut);
-            }
-            order.truncate(kept);
-            if order.len() < sites {
-                order.clear();
-                order.extend(0..candidate_count as u32);
+            // When fewer than p reach the cut, it is lowered (by a 64th of its size, doubling
+            // each time; after a few tries to below everyone) and the candidates are gathered
+            // again: a pass is much cheaper than selecting among all of them.
+            let mut cut = cut;
+            let mut lower_by = (cut.abs() / 64.0).max(tolerance);
+            for attempt in 0.. {
+                // Every candidate is written, and the write position moves past those at or
+                // above the cut: no branch per candidate to mispredict.
+                let mut kept = 0;
+                for (site, &key) in keys.iter().enumerate() {
+                    order[kept] = site as u32;
+                    kept += usize::from(key >= cut);
+                }
+                if kept >= sites {
+                    order.truncate(kept);
+                    return;
+                }
+                cut = if attempt < 6 {
+                    cut - lower_by
+                } else {
+                    f64::NEG_INFINITY
+                };
+                lower_by *= 2.0;
             }
         };
         if !lazy {
@@ -481,7 +493,8 @@ fn direction_pass(
         .zip(count[..whole].chunks_exact(4))
         .zip(direction[..whole].chunks_exact_mut(4))
     {
-        let value: [f64; 4] = std::array::from_fn(|l| if counts[l] > 0.0 { caps[l] } else { 0.0 });
+        // (Counts are whole numbers: `min(1)` is 1 where covered and 0 where not.)
+        let value: [f64; 4] = std::array::from_fn(|l| caps[l] * counts[l].min(1.0));
         let wanted: [f64; 4] =
             std::array::from_fn(|l| if caps[l] > multipliers[l] { 1.0 } else { 0.0 });
         let next: [f64; 4] =
