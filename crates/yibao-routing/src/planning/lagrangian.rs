@@ -564,16 +564,23 @@ fn step_pass(multipliers: &mut [f64], capped: &[f64], direction: &[f64], step: f
     let whole = capped.len() / 4 * 4;
     let mut excess = [0.0f64; 4];
     let mut rise = [0.0f64; 4];
+    // Lanes as arrays, as in `direction_pass`.
     for ((multipliers, caps), towards) in multipliers[..whole]
         .chunks_exact_mut(4)
         .zip(capped[..whole].chunks_exact(4))
         .zip(direction[..whole].chunks_exact(4))
     {
-        for lane in 0..4 {
-            let (left, up) = one(&mut multipliers[lane], caps[lane], towards[lane]);
-            excess[lane] += left;
-            rise[lane] = if up > rise[lane] { up } else { rise[lane] };
-        }
+        let old: [f64; 4] = std::array::from_fn(|l| multipliers[l]);
+        let moved: [f64; 4] = std::array::from_fn(|l| old[l] + step * towards[l]);
+        let new: [f64; 4] = std::array::from_fn(|l| if moved[l] < 0.0 { 0.0 } else { moved[l] });
+        let new: [f64; 4] =
+            std::array::from_fn(|l| if new[l] > caps[l] { caps[l] } else { new[l] });
+        multipliers.copy_from_slice(&new);
+        excess = std::array::from_fn(|l| excess[l] + (caps[l] - new[l]));
+        rise = std::array::from_fn(|l| {
+            let up = new[l] - old[l];
+            if up > rise[l] { up } else { rise[l] }
+        });
     }
     for lane in 0..capped.len() - whole {
         let index = whole + lane;
