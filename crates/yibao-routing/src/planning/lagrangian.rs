@@ -222,16 +222,7 @@ pub(crate) fn lagrangian_bound(
     // hold -∞ (they are summed too when the p-th largest value falls to their cap sums).
     let skip_hopeless = !lazy && !settings.parallel;
     let (cap_sums, by_cap) = if skip_hopeless {
-        let cap_sums: Vec<f64> = (0..candidate_count as u32)
-            .map(|site| lists.sum_over(site, &capped))
-            .collect();
-        let mut by_cap: Vec<u32> = (0..candidate_count as u32).collect();
-        by_cap.sort_by(|&a, &b| {
-            cap_sums[b as usize]
-                .total_cmp(&cap_sums[a as usize])
-                .then(a.cmp(&b))
-        });
-        (cap_sums, by_cap)
+        ranked_values(lists, &capped)
     } else {
         (Vec::new(), Vec::new())
     };
@@ -652,6 +643,22 @@ fn step_pass(multipliers: &mut [f64], capped: &[f64], direction: &[f64], step: f
     )
 }
 
+/// Every candidate's sum of `multipliers` over its list, and the candidates from the largest
+/// sum to the smallest (ties to the lower index).
+fn ranked_values(lists: &CoverageLists, multipliers: &[f64]) -> (Vec<f64>, Vec<u32>) {
+    let candidate_count = lists.candidate_count() as u32;
+    let values: Vec<f64> = (0..candidate_count)
+        .map(|site| lists.sum_over(site, multipliers))
+        .collect();
+    let mut order: Vec<u32> = (0..candidate_count).collect();
+    order.sort_by(|&a, &b| {
+        values[b as usize]
+            .total_cmp(&values[a as usize])
+            .then(a.cmp(&b))
+    });
+    (values, order)
+}
+
 /// What reduced-cost fixing proved about any plan covering at least the threshold.
 #[derive(Debug, Clone)]
 pub(crate) enum Fixing {
@@ -679,15 +686,7 @@ pub(crate) fn fix_by_reduced_costs(
             base += weights[demand] - multipliers[demand];
         }
     }
-    let values: Vec<f64> = (0..candidate_count as u32)
-        .map(|site| lists.sum_over(site, multipliers))
-        .collect();
-    let mut order: Vec<u32> = (0..candidate_count as u32).collect();
-    order.sort_by(|&a, &b| {
-        values[b as usize]
-            .total_cmp(&values[a as usize])
-            .then(a.cmp(&b))
-    });
+    let (values, order) = ranked_values(lists, multipliers);
     let sites = sites.min(candidate_count);
     let bound = base
         + order[..sites]
