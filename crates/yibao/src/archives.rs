@@ -17,14 +17,12 @@ use yibao_web::app::{self, Actor};
 
 #[derive(Subcommand)]
 pub enum ArchivesCommand {
-    /// Import digitised archive files from a folder (and its subfolders): `.txt` files with
-    /// `字段：值` header lines, a blank line and the OCR text, or `.json` files (one object or an
-    /// array). A changed file updates its records; unchanged ones are left alone.
+    /// 从目录（含子目录）导入数字化档案：`.txt` 文件（开头为 `字段：值` 行，空一行后为识别文本）或 `.json` 文件（一个对象或数组）。文件有改动则更新其记录，未改动的不动
     Import {
-        /// The folder to read.
+        /// 要读取的目录
         dir: PathBuf,
     },
-    /// Rebuild the archive index from the database.
+    /// 从数据库重建档案检索索引
     Reindex,
 }
 

@@ -35,35 +35,34 @@ const DEFAULT_MINUTES: f64 = 15.0;
 
 #[derive(Args)]
 pub struct CoverageArgs {
-    /// Road network: a CSV edge list `from,to,length_m[,oneway][,highway]` (then --nodes is
-    /// required) or an OpenStreetMap `.osm.pbf` file.
+    /// 路网：CSV 边表 `from,to,length_m[,oneway][,highway]`（此时须给 --nodes）或 OpenStreetMap `.osm.pbf` 文件
     #[arg(long, value_name = "FILE")]
     network: PathBuf,
-    /// Node list `id,lon,lat` of a CSV network.
+    /// CSV 路网的节点表 `id,lon,lat`
     #[arg(long, value_name = "FILE")]
     nodes: Option<PathBuf>,
-    /// Stations: `id,lon,lat[,items]` (items `;`-separated item codes).
+    /// 站点表：`id,lon,lat[,items]`（items 为以 `;` 分隔的事项编码）
     #[arg(long, value_name = "FILE")]
     stations: PathBuf,
-    /// Population points: `id,lon,lat,population`.
+    /// 人口点表：`id,lon,lat,population`
     #[arg(long, value_name = "FILE")]
     population: PathBuf,
-    /// walk (5 km/h), e_bike (15 km/h) or car (speed by road class, one-way respected).
+    /// 出行方式：walk 步行（5 km/h）、e_bike 电动自行车（15 km/h）或 car 汽车（按道路等级定速，遵守单行）
     #[arg(long, default_value = "walk")]
     mode: String,
-    /// Time budget, minutes.
+    /// 时间上限（分钟）
     #[arg(long, default_value_t = DEFAULT_MINUTES, allow_negative_numbers = true)]
     minutes: f64,
-    /// Only stations whose `items` list this item code count.
+    /// 只计 `items` 中含此事项编码的站点
     #[arg(long, value_name = "CODE")]
     item: Option<String>,
-    /// Points farther than this from every usable road are reported, not placed, metres.
+    /// 离可用道路超过此距离（米）的点不纳入计算，单独列出
     #[arg(long, default_value_t = DEFAULT_MAX_SNAP_DISTANCE_M, allow_negative_numbers = true)]
     snap_m: f64,
-    /// Every usable road class at this speed (km/h) instead of the mode's defaults.
+    /// 所有可用道路统一按此速度（km/h），不用出行方式的默认速度
     #[arg(long, allow_negative_numbers = true)]
     speed_kmh: Option<f64>,
-    /// Where to write result.json.
+    /// 结果文件（result.json）写入位置
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
 }
@@ -71,21 +70,21 @@ pub struct CoverageArgs {
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
-    /// Straight-line distance within --radius-m.
+    /// 直线距离在 --radius-m 以内
     Euclidean,
-    /// Travel time on the road network within --minutes by --mode.
+    /// 按 --mode 在路网上的通行时间在 --minutes 以内
     Network,
 }
 
 #[derive(Args)]
 pub struct PlanSitesArgs {
-    /// Demand points: `id,lon,lat,weight` (or planar metres `id,x,y,weight`).
+    /// 需求点表：`id,lon,lat,weight`（或平面坐标，单位米：`id,x,y,weight`）
     #[arg(long, value_name = "FILE")]
     demand: PathBuf,
-    /// Candidate sites: `id,lon,lat` (or planar metres `id,x,y`).
+    /// 候选站址表：`id,lon,lat`（或平面坐标，单位米：`id,x,y`）
     #[arg(long, value_name = "FILE")]
     candidates: PathBuf,
-    /// Number of sites to open (K): maximise the covered weight.
+    /// 新设站址数 K：使覆盖权重最大（最大覆盖）
     #[arg(
         long,
         value_name = "K",
@@ -94,34 +93,34 @@ pub struct PlanSitesArgs {
         conflicts_with = "target_share"
     )]
     sites: Option<i64>,
-    /// Instead of --sites: the fewest sites covering this share (0–1] of the total weight.
+    /// 代替 --sites：用最少站址覆盖总权重的这一比例（0–1]（集合覆盖）
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     target_share: Option<f64>,
-    /// Coverage radius for --metric euclidean, metres.
+    /// --metric euclidean 的覆盖半径（米）
     #[arg(long, value_name = "R", allow_negative_numbers = true)]
     radius_m: Option<f64>,
-    /// What "covers" means.
+    /// “覆盖”的判定方式
     #[arg(long, value_enum, default_value = "euclidean")]
     metric: Metric,
-    /// Road network for --metric network (CSV edge list with --nodes, or `.osm.pbf`).
+    /// --metric network 用的路网（CSV 边表加 --nodes，或 `.osm.pbf`）
     #[arg(long, value_name = "FILE")]
     network: Option<PathBuf>,
-    /// Node list `id,lon,lat` of a CSV network.
+    /// CSV 路网的节点表 `id,lon,lat`
     #[arg(long, value_name = "FILE")]
     nodes: Option<PathBuf>,
-    /// Travel mode for --metric network: walk, e_bike or car (default walk).
+    /// --metric network 的出行方式：walk、e_bike 或 car（默认 walk）
     #[arg(long)]
     mode: Option<String>,
-    /// Time budget for --metric network, minutes (default 15).
+    /// --metric network 的时间上限（分钟，默认 15）
     #[arg(long, allow_negative_numbers = true)]
     minutes: Option<f64>,
-    /// Maximum snap distance for --metric network, metres (default 500).
+    /// --metric network 的最大吸附距离（米，默认 500）
     #[arg(long, allow_negative_numbers = true)]
     snap_m: Option<f64>,
-    /// Every usable road class at this speed (km/h), for --metric network.
+    /// --metric network 时所有可用道路统一按此速度（km/h）
     #[arg(long, allow_negative_numbers = true)]
     speed_kmh: Option<f64>,
-    /// Where to write plan.json.
+    /// 选址结果（plan.json）写入位置
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
 }
@@ -1067,28 +1066,28 @@ pub fn plan_sites_command(args: &PlanSitesArgs) -> Result<()> {
 
 #[derive(Args)]
 pub struct TravelTimesArgs {
-    /// Road network: a CSV edge list (with --nodes) or an OpenStreetMap `.osm.pbf` file.
+    /// 路网：CSV 边表（加 --nodes）或 OpenStreetMap `.osm.pbf` 文件
     #[arg(long, value_name = "FILE")]
     network: PathBuf,
-    /// Node list `id,lon,lat` of a CSV network.
+    /// CSV 路网的节点表 `id,lon,lat`
     #[arg(long, value_name = "FILE")]
     nodes: Option<PathBuf>,
-    /// Origins: `id,lon,lat`.
+    /// 起点表：`id,lon,lat`
     #[arg(long, value_name = "FILE")]
     from: PathBuf,
-    /// Destinations: `id,lon,lat` (default: the origins).
+    /// 终点表：`id,lon,lat`（默认同起点）
     #[arg(long, value_name = "FILE")]
     to: Option<PathBuf>,
-    /// walk (5 km/h), e_bike (15 km/h) or car (speed by road class, one-way respected).
+    /// 出行方式：walk 步行（5 km/h）、e_bike 电动自行车（15 km/h）或 car 汽车（按道路等级定速，遵守单行）
     #[arg(long, default_value = "walk")]
     mode: String,
-    /// Every usable road class at this speed (km/h) instead of the mode's defaults.
+    /// 所有可用道路统一按此速度（km/h），不用出行方式的默认速度
     #[arg(long, allow_negative_numbers = true)]
     speed_kmh: Option<f64>,
-    /// Points farther than this from every usable road get no times, metres.
+    /// 离可用道路超过此距离（米）的点不计算通行时间
     #[arg(long, default_value_t = DEFAULT_MAX_SNAP_DISTANCE_M, allow_negative_numbers = true)]
     snap_m: f64,
-    /// Where to write the table (JSON).
+    /// 通行时间表（JSON）写入位置
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
 }

