@@ -404,9 +404,20 @@ fn help_describes_every_command_and_option_in_chinese() {
         let output = yibao().args(*path).arg("--help").output().unwrap();
         let (stdout, stderr) = text(&output);
         assert!(output.status.success(), "{path:?}: {stderr}");
+        // An entry starts at an indent of two to six spaces; clap puts its description on the
+        // same line or, when some line would be too long, on lines indented further below.
+        let mut entries: Vec<String> = Vec::new();
+        for line in stdout.lines().filter(|line| !line.trim().is_empty()) {
+            let indent = line.len() - line.trim_start().len();
+            if (2..=6).contains(&indent) {
+                entries.push(line.trim().to_owned());
+            } else if let (true, Some(entry)) = (indent >= 8, entries.last_mut()) {
+                entry.push(' ');
+                entry.push_str(line.trim());
+            }
+        }
         let mut described = 0;
-        for line in stdout.lines().filter(|line| line.starts_with("  ")) {
-            let entry = line.trim_start();
+        for entry in &entries {
             if ["-h, --help", "-V, --version", "help "]
                 .iter()
                 .any(|builtin| entry.starts_with(builtin))
