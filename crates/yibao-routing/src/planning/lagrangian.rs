@@ -214,7 +214,10 @@ pub(crate) fn lagrangian_bound(
         }
     };
     let lazy = settings.lazy_sums;
-    sum_all(&mut values, &multipliers);
+    // Lazy sums start from every value; otherwise each step sums what it needs.
+    if lazy {
+        sum_all(&mut values, &multipliers);
+    }
     // No value exceeds the candidate's cap sum (the capped weights of its list: every
     // multiplier is at most its cap, and rounded sums in the same order keep that order). So
     // where every value is summed on one thread, a step sums only the candidates whose cap sum
@@ -226,8 +229,9 @@ pub(crate) fn lagrangian_bound(
     } else {
         (Vec::new(), Vec::new())
     };
-    // How many of `by_cap` hold current values (all of them after the sums above).
-    let mut summed_prefix = candidate_count;
+    // How many of `by_cap` hold current values (none before the first step, whose cut of -∞
+    // sums them all).
+    let mut summed_prefix = 0;
     // Σ_d max(0, w_d − λ_d), the demand part of the bound; each step recomputes it for the
     // multipliers it sets.
     let mut excess: f64 = capped
@@ -502,7 +506,7 @@ fn recount(lists: &CoverageLists, count: &mut [f64], counted: &mut Vec<u32>, cho
 /// mispredicted on about every other demand point): the relaxed plan's covered weight, the
 /// subgradient `g_d = [w_d > λ_d] − count_d`, the deflected direction (stored in `direction`)
 /// and its squared norm. Demand point `d` adds to partial sum `d mod 4`, so the additions do
-/// not wait on each other; whole groups of four keep the partial sums in registers.
+/// not wait on each other.
 fn direction_pass(
     capped: &[f64],
     multipliers: &[f64],
@@ -510,87 +514,55 @@ fn direction_pass(
     direction: &mut [f64],
     deflection: f64,
 ) -> (f64, f64) {
-    let one = |cap: f64, multiplier: f64, covers: f64, towards: &mut f64| {
-        let value = if covers > 0.0 { cap } else { 0.0 };
-        let wanted = if cap > multiplier { 1.0 } else { 0.0 };
-        let next = (wanted - covers) + deflection * *towards;
-        // A multiplier at 0 may not be pushed down, one at w_d not up: clamp the component
-        // into [lowest, highest] (selects and min/max, so the lanes vectorise).
-        let lowest = if multiplier <= 0.0 {
-            0.0
-        } else {
-            f64::NEG_INFINITY
-        };
-        let highest = if multiplier >= cap {
-            0.0
-        } else {
-            f64::INFINITY
-        };
-        let next = if next < lowest { lowest } else { next };
-        let next = if next > highest { highest } else { next };
-        *towards = next;
-        (value, next * next)
-    };
-    // Lanes as arrays, so each operation applies to four neighbouring demand points at once
-    // (packed loads and compares rather than one point at a time).
-    let whole = capped.len() / 4 * 4;
     let mut values = [0.0f64; 4];
     let mut norms = [0.0f64; 4];
-    for (((caps, multipliers), counts), towards) in capped[..whole]
-        .chunks_exact(4)
-        .zip(multipliers[..whole].chunks_exact(4))
-        .zip(count[..whole].chunks_exact(4))
-        .zip(direction[..whole].chunks_exact_mut(4))
-    {
-        // (Counts are whole numbers: `min(1)` is 1 where covered and 0 where not.)
-        let value: [f64; 4] = std::array::from_fn(|l| caps[l] * counts[l].min(1.0));
-        let wanted: [f64; 4] =
-            std::array::from_fn(|l| if caps[l] > multipliers[l] { 1.0 } else { 0.0 });
-        let next: [f64; 4] =
-            std::array::from_fn(|l| (wanted[l] - counts[l]) + deflection * towards[l]);
-        let lowest: [f64; 4] = std::array::from_fn(|l| {
-            if multipliers[l] <= 0.0 {
-                0.0
-            } else {
-                f64::NEG_INFINITY
-            }
-        });
-        let highest: [f64; 4] = std::array::from_fn(|l| {
-            if multipliers[l] >= caps[l] {
-                0.0
-            } else {
-                f64::INFINITY
-            }
-        });
-        let next: [f64; 4] = std::array::from_fn(|l| {
-            if next[l] < lowest[l] {
-                lowest[l]
-            } else {
-                next[l]
-            }
-        });
-        let next: [f64; 4] = std::array::from_fn(|l| {
-            if next[l] > highest[l] {
-                highest[l]
-            } else {
-                next[l]
-            }
-        });
-        towards.copy_from_slice(&next);
-        values = std::array::from_fn(|l| values[l] + value[l]);
-        norms = std::array::from_fn(|l| norms[l] + next[l] * next[l]);
-    }
-    for lane in 0..capped.len() - whole {
-        let index = whole + lane;
-        let (value, norm) = one(
-            capped[index],
-            multipliers[index],
-            count[index],
-            &mut direction[index],
-        );
-        values[lane] += value;
-        norms[lane] += norm;
-    }
+    // Four neighbouring demand points at once, each operation over the four lanes (packed
+    // loads and compares rather than one point at a time).
+    for_lanes(
+        [capped, multipliers, count],
+        direction,
+        |[caps, multipliers, counts], towards| {
+            // (Counts are whole numbers: `min(1)` is 1 where covered and 0 where not.)
+            let value: [f64; 4] = std::array::from_fn(|l| caps[l] * counts[l].min(1.0));
+            let wanted: [f64; 4] =
+                std::array::from_fn(|l| if caps[l] > multipliers[l] { 1.0 } else { 0.0 });
+            let next: [f64; 4] =
+                std::array::from_fn(|l| (wanted[l] - counts[l]) + deflection * towards[l]);
+            // A multiplier at 0 may not be pushed down, one at w_d not up: clamp the component
+            // into [lowest, highest].
+            let lowest: [f64; 4] = std::array::from_fn(|l| {
+                if multipliers[l] <= 0.0 {
+                    0.0
+                } else {
+                    f64::NEG_INFINITY
+                }
+            });
+            let highest: [f64; 4] = std::array::from_fn(|l| {
+                if multipliers[l] >= caps[l] {
+                    0.0
+                } else {
+                    f64::INFINITY
+                }
+            });
+            let next: [f64; 4] = std::array::from_fn(|l| {
+                if next[l] < lowest[l] {
+                    lowest[l]
+                } else {
+                    next[l]
+                }
+            });
+            let next: [f64; 4] = std::array::from_fn(|l| {
+                if next[l] > highest[l] {
+                    highest[l]
+                } else {
+                    next[l]
+                }
+            });
+            *towards = next;
+            values = std::array::from_fn(|l| values[l] + value[l]);
+            norms = std::array::from_fn(|l| norms[l] + next[l] * next[l]);
+        },
+    );
     (
         (values[0] + values[1]) + (values[2] + values[3]),
         (norms[0] + norms[1]) + (norms[2] + norms[3]),
@@ -601,46 +573,58 @@ fn direction_pass(
 /// `Σ_d max(0, w_d − λ_d)` (partial sums by `d mod 4`, as in [`direction_pass`]) and the
 /// largest single rise.
 fn step_pass(multipliers: &mut [f64], capped: &[f64], direction: &[f64], step: f64) -> (f64, f64) {
-    let one = |multiplier: &mut f64, cap: f64, towards: f64| {
-        let old = *multiplier;
-        let moved = old + step * towards;
-        let new = if moved < 0.0 { 0.0 } else { moved };
-        let new = if new > cap { cap } else { new };
-        *multiplier = new;
-        // `new ≤ cap`, so the excess is never negative.
-        (cap - new, new - old)
-    };
-    let whole = capped.len() / 4 * 4;
     let mut excess = [0.0f64; 4];
     let mut rise = [0.0f64; 4];
-    // Lanes as arrays, as in `direction_pass`.
-    for ((multipliers, caps), towards) in multipliers[..whole]
-        .chunks_exact_mut(4)
-        .zip(capped[..whole].chunks_exact(4))
-        .zip(direction[..whole].chunks_exact(4))
-    {
-        let old: [f64; 4] = std::array::from_fn(|l| multipliers[l]);
-        let moved: [f64; 4] = std::array::from_fn(|l| old[l] + step * towards[l]);
-        let new: [f64; 4] = std::array::from_fn(|l| if moved[l] < 0.0 { 0.0 } else { moved[l] });
-        let new: [f64; 4] =
-            std::array::from_fn(|l| if new[l] > caps[l] { caps[l] } else { new[l] });
-        multipliers.copy_from_slice(&new);
-        excess = std::array::from_fn(|l| excess[l] + (caps[l] - new[l]));
-        rise = std::array::from_fn(|l| {
-            let up = new[l] - old[l];
-            if up > rise[l] { up } else { rise[l] }
-        });
-    }
-    for lane in 0..capped.len() - whole {
-        let index = whole + lane;
-        let (left, up) = one(&mut multipliers[index], capped[index], direction[index]);
-        excess[lane] += left;
-        rise[lane] = if up > rise[lane] { up } else { rise[lane] };
-    }
+    for_lanes(
+        [capped, direction],
+        multipliers,
+        |[caps, towards], multipliers| {
+            let old = *multipliers;
+            let moved: [f64; 4] = std::array::from_fn(|l| old[l] + step * towards[l]);
+            let new: [f64; 4] =
+                std::array::from_fn(|l| if moved[l] < 0.0 { 0.0 } else { moved[l] });
+            let new: [f64; 4] =
+                std::array::from_fn(|l| if new[l] > caps[l] { caps[l] } else { new[l] });
+            *multipliers = new;
+            // `new ≤ cap`, so the excess is never negative.
+            excess = std::array::from_fn(|l| excess[l] + (caps[l] - new[l]));
+            rise = std::array::from_fn(|l| {
+                let up = new[l] - old[l];
+                if up > rise[l] { up } else { rise[l] }
+            });
+        },
+    );
     (
         (excess[0] + excess[1]) + (excess[2] + excess[3]),
         rise.iter().copied().fold(0.0, f64::max),
     )
+}
+
+/// Calls `each` on every group of four neighbouring demand points: lanes of the `inputs`, and
+/// of `output` to update. The last group is padded with zeros (a capped weight, multiplier,
+/// count and direction of 0, which change no sum above and stay 0), and only its real lanes
+/// are written back.
+fn for_lanes<const N: usize>(
+    inputs: [&[f64]; N],
+    output: &mut [f64],
+    mut each: impl FnMut([[f64; 4]; N], &mut [f64; 4]),
+) {
+    let whole = output.len() / 4 * 4;
+    for (group, lanes) in output[..whole].chunks_exact_mut(4).enumerate() {
+        let at = group * 4;
+        let inputs =
+            inputs.map(|input| <[f64; 4]>::try_from(&input[at..at + 4]).expect("a group of four"));
+        each(inputs, lanes.try_into().expect("a group of four"));
+    }
+    let real = output.len() - whole;
+    if real > 0 {
+        let padded = |values: &[f64]| -> [f64; 4] {
+            std::array::from_fn(|l| if l < real { values[whole + l] } else { 0.0 })
+        };
+        let mut lanes = padded(output);
+        each(inputs.map(padded), &mut lanes);
+        output[whole..].copy_from_slice(&lanes[..real]);
+    }
 }
 
 /// Every candidate's sum of `multipliers` over its list, and the candidates from the largest

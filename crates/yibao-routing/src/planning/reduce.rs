@@ -188,35 +188,25 @@ pub(crate) fn reduce(
             group_weights[group as usize] += weights[demand];
         }
     }
-    // The groups' transpose: each kept candidate's groups, ascending (compressed rows).
-    let mut group_start = vec![0u32; candidates.len() + 1];
+    // Each group's kept candidates (its members' key) as a row; the transpose gives each kept
+    // candidate's groups, ascending.
+    let mut group_key_start = Vec::with_capacity(representative.len() + 1);
+    let mut group_keys = Vec::with_capacity(keys.len());
+    group_key_start.push(0u32);
     for &demand in &representative {
-        for &reduced in key(demand as usize) {
-            group_start[reduced as usize + 1] += 1;
-        }
+        group_keys.extend_from_slice(key(demand as usize));
+        group_key_start.push(group_keys.len() as u32);
     }
-    for site in 0..candidates.len() {
-        group_start[site + 1] += group_start[site];
-    }
-    let mut group_items = vec![0u32; group_start[candidates.len()] as usize];
-    let mut next = group_start.clone();
-    for (group, &demand) in representative.iter().enumerate() {
-        for &reduced in key(demand as usize) {
-            let slot = &mut next[reduced as usize];
-            group_items[*slot as usize] = group as u32;
-            *slot += 1;
-        }
-    }
-    let groups_of = |site: u32| {
-        &group_items[group_start[site as usize] as usize..group_start[site as usize + 1] as usize]
-    };
+    let by_group = CoverageLists::from_sorted_rows(candidates.len(), group_key_start, group_keys);
     // Renumber both sides in breadth-first order so that a candidate's demand points have
     // nearby indices and neighbouring candidates are visited one after another: the
     // subgradient loop's sums then read the multipliers from cache instead of all over memory.
-    let (candidate_order, group_rank) =
-        breadth_first_order(candidates.len(), group_weights.len(), groups_of, |group| {
-            key(representative[group as usize] as usize)
-        });
+    let (candidate_order, group_rank) = breadth_first_order(
+        candidates.len(),
+        group_weights.len(),
+        |site| by_group.candidates_of(site),
+        |group| by_group.demand_of(group),
+    );
     // Each renumbered candidate's row of ranks, ascending: the groups are visited in rank
     // order and appended to their candidates' rows, so no row needs sorting.
     let mut new_index = vec![0u32; candidates.len()];
@@ -226,7 +216,7 @@ pub(crate) fn reduce(
     let mut starts = Vec::with_capacity(candidate_order.len() + 1);
     starts.push(0u32);
     for &site in &candidate_order {
-        let length = group_start[site as usize + 1] - group_start[site as usize];
+        let length = by_group.candidates_of(site).len() as u32;
         starts.push(starts[starts.len() - 1] + length);
     }
     let mut by_rank = vec![0u32; group_rank.len()];
@@ -234,9 +224,9 @@ pub(crate) fn reduce(
         by_rank[rank as usize] = group as u32;
     }
     let mut next: Vec<u32> = starts[..candidate_order.len()].to_vec();
-    let mut rows = vec![0u32; group_items.len()];
+    let mut rows = vec![0u32; by_group.pair_count()];
     for (rank, &group) in by_rank.iter().enumerate() {
-        for &reduced in key(representative[group as usize] as usize) {
+        for &reduced in by_group.demand_of(group) {
             let slot = &mut next[new_index[reduced as usize] as usize];
             rows[*slot as usize] = rank as u32;
             *slot += 1;
