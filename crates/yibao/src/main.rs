@@ -3,6 +3,7 @@
 //! errors print as one readable line.
 
 mod archives;
+mod cli_text;
 mod coverage;
 mod demo;
 mod demo_archives;
@@ -205,7 +206,10 @@ fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => std::process::exit(cli_text::report(&error)),
+    };
     // The file-in, file-out commands run without the async runtime and its worker threads.
     let result = match run_offline(&cli.command) {
         Some(result) => result,

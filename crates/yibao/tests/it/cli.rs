@@ -416,14 +416,30 @@ fn help_describes_every_command_and_option_in_chinese() {
                 entry.push_str(line.trim());
             }
         }
+        // clap's own words are rendered in Chinese too, its built-in entries included.
+        for english in [
+            "Usage",
+            "Options:",
+            "Commands:",
+            "Arguments:",
+            "Print ",
+            "[default:",
+            "[env:",
+            "[possible values",
+            "[OPTIONS]",
+            "<COMMAND>",
+        ] {
+            assert!(
+                !stdout.contains(english),
+                "{path:?}: “{english}” in\n{stdout}"
+            );
+        }
+        assert!(
+            stdout.contains("用法：yibao"),
+            "{path:?}: no usage line in\n{stdout}"
+        );
         let mut described = 0;
         for entry in &entries {
-            if ["-h, --help", "-V, --version", "help "]
-                .iter()
-                .any(|builtin| entry.starts_with(builtin))
-            {
-                continue;
-            }
             assert!(
                 entry
                     .chars()
@@ -434,4 +450,73 @@ fn help_describes_every_command_and_option_in_chinese() {
         }
         assert!(described > 0, "{path:?}: nothing described in\n{stdout}");
     }
+}
+
+#[test]
+fn command_line_mistakes_are_explained_in_chinese() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["plan-sites", "--bogus"], "错误：无法识别的选项“--bogus”"),
+        (
+            &["plan-site"],
+            "错误：没有“plan-site”这个命令；相近的有：“plan-windows”、“plan-sites”",
+        ),
+        (&["demoo"], "错误：没有“demoo”这个命令；是否想用“demo”？"),
+        (
+            &[
+                "plan-sites",
+                "--demand",
+                "d.csv",
+                "--candidates",
+                "c.csv",
+                "--out",
+                "o.json",
+                "--sites",
+                "abc",
+            ],
+            "错误：选项 --sites <K> 的值“abc”无效：不是整数",
+        ),
+        (
+            &["plan-sites", "--metric", "foo"],
+            "错误：选项 --metric <METRIC> 的值“foo”无效，可选值：euclidean、network",
+        ),
+        (
+            &["plan-sites"],
+            "错误：缺少必需的选项：--demand <FILE>、--candidates <FILE>、--out <FILE>",
+        ),
+        (
+            &["coverage", "--stations"],
+            "错误：选项 --stations <FILE> 需要一个值",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = yibao().args(*args).output().unwrap();
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(stderr.starts_with(expected), "{args:?}: {stderr}");
+        // clap gives the usage line with mistakes in the shape of the command line, not with
+        // a bad value.
+        if !expected.contains("的值") && !expected.contains("需要一个值") {
+            assert!(stderr.contains("\n用法：yibao "), "{args:?}: {stderr}");
+        }
+        assert!(
+            stderr.ends_with("加 --help 查看全部选项。\n"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("error") && !stderr.contains("Usage"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // No command at all shows the help, in Chinese, as a mistake; --version is no mistake.
+    let output = yibao().output().unwrap();
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr.contains("用法：yibao [选项] <命令>") && stderr.contains("命令："),
+        "{stderr}"
+    );
+    let output = yibao().arg("--version").output().unwrap();
+    assert!(output.status.success());
+    assert!(text(&output).0.starts_with("yibao "));
 }
