@@ -362,7 +362,7 @@ def render(meta: dict, records: list[dict], finished: bool) -> str:
         L.append("")
     # solver details
     L += ["### yibao solver details", "",
-          "| Instance | read (s) | coverage relation (s) | solve (s) | reduced demand × candidates | "
+          "| Instance | read (ms) | coverage relation (ms) | solve (ms) | reduced demand × candidates | "
           "greedy | swaps | Lagrangian iterations | fixed open / closed | B&B nodes | peak RSS |",
           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in records:
@@ -372,10 +372,14 @@ def render(meta: dict, records: list[dict], finished: bool) -> str:
         s, sv = o["seconds"], o["solver"]
         reduced = (f"{sv['reduced_demand']:,} × {sv['reduced_candidates']:,}"
                    if "reduced_demand" in sv else "–")
-        L.append(f"| {r['label']} | {s['read']:.3f} | {s['coverage']:.3f} | {s['solve']:.3f} | {reduced} | "
+        # /proc is sampled every 0.2 s, so a shorter run has no sample.
+        rss = (f"{o['run']['peak_rss_mb']} MiB" if o['run']['peak_rss_mb'] or o['run']['wall_s'] >= 0.2
+               else "not sampled (run < 0.2 s)")
+        L.append(f"| {r['label']} | {s['read'] * 1e3:.1f} | {s['coverage'] * 1e3:.1f} | "
+                 f"{s['solve'] * 1e3:.1f} | {reduced} | "
                  f"{fmt_int(o['greedy_objective'])} | {sv['swaps']} | "
                  f"{sv['lagrangian_iterations']} | {sv['fixed_open']} / {sv['fixed_closed']} | "
-                 f"{sv['exact_nodes']} | {o['run']['peak_rss_mb']} MiB |")
+                 f"{sv['exact_nodes']} | {rss} |")
     profiles = [pr for pr in meta.get("profiles", []) if pr and pr.get("rows")]
     if profiles:
         L += ["", "### Where yibao's time goes (perf profile)", "",
