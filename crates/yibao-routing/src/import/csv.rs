@@ -132,10 +132,10 @@ impl Row<'_> {
 /// Where the rows come from.
 enum Source {
     /// UTF-8 text with no quote character and no carriage return but before a line feed:
-    /// every line is a record and every comma ends a cell, so the rows are split
-    /// here directly, which reads a planning input in a fraction of the csv crate's
-    /// instructions (and skips building its parser). `offset` and `line` say where the next
-    /// line starts.
+    /// every line is a record and every comma ends a cell, so the rows are split here
+    /// directly, with fewer instructions than the csv crate's general parser and without
+    /// building it (reading the 5k×2k planning input: 1.30 → 1.08 ms). `offset` and `line` say
+    /// where the next line starts.
     Plain {
         text: String,
         offset: usize,
