@@ -3,6 +3,7 @@
 //! from the error's kind and context ([`report`]).
 
 use std::error::Error as _;
+use std::io::Write as _;
 
 use clap::error::{ContextKind, ContextValue, Error, ErrorKind};
 
@@ -50,7 +51,12 @@ pub fn localize(text: &str) -> String {
 pub fn report(error: &Error) -> i32 {
     match error.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            print!("{}", localize(&error.render().to_string()));
+            // A closed pipe (`yibao --help | head`) is no error worth a panic.
+            let _ = write!(
+                std::io::stdout(),
+                "{}",
+                localize(&error.render().to_string())
+            );
             0
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
