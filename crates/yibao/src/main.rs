@@ -82,7 +82,7 @@ enum Command {
 
 #[derive(clap::Args, Clone)]
 struct ServeArgs {
-    /// 监听地址
+    /// 监听地址（IP 或主机名，不含端口）
     #[arg(long, default_value = "127.0.0.1")]
     bind: String,
     /// 监听端口
@@ -232,6 +232,24 @@ async fn open(url: Option<&str>) -> Result<Store> {
     Store::connect(&url)
         .await
         .with_context(|| format!("无法打开数据库 {}", redact(&url)))
+}
+
+/// Why listening failed, in a line the user can act on.
+fn listen_failure(error: &std::io::Error, port: u16) -> String {
+    match error.kind() {
+        std::io::ErrorKind::AddrInUse => format!("端口 {port} 已被占用，可用 --port 换一个端口"),
+        std::io::ErrorKind::AddrNotAvailable => {
+            "本机没有这个地址，--bind 应为本机的地址（如 127.0.0.1 或 0.0.0.0）".to_owned()
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            format!("没有权限监听端口 {port}（1024 以下的端口需要管理员权限）")
+        }
+        // Mostly a --bind that does not resolve, such as one with a port in it.
+        _ => {
+            "--bind 应为本机的地址或主机名（如 127.0.0.1 或 0.0.0.0），不含端口；端口用 --port 给出"
+                .to_owned()
+        }
+    }
 }
 
 /// Hides a password in a database URL before printing it.
@@ -425,7 +443,7 @@ async fn serve(store: Store, args: &ServeArgs, archive_index: PathBuf) -> Result
     let address = format!("{}:{}", args.bind, args.port);
     let listener = TcpListener::bind(&address)
         .await
-        .with_context(|| format!("无法监听 {address}（端口被占用？可用 --port 更换）"))?;
+        .map_err(|error| anyhow!("无法监听 {address}：{}", listen_failure(&error, args.port)))?;
     println!(
         "控制台：http://{address}/    接口文档：http://{address}/api/openapi.json    按 Ctrl+C 停止"
     );

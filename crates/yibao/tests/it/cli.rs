@@ -520,3 +520,30 @@ fn command_line_mistakes_are_explained_in_chinese() {
     assert!(output.status.success());
     assert!(text(&output).0.starts_with("yibao "));
 }
+
+#[test]
+fn serve_says_why_it_cannot_listen() {
+    let dir = TempDir::new("listen");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let cases: [(&[&str], String); 2] = [
+        (
+            &["--bind", "127.0.0.1", "--port", &port],
+            format!("错误：无法监听 127.0.0.1:{port}：端口 {port} 已被占用，可用 --port 换一个端口"),
+        ),
+        (
+            &["--bind", "127.0.0.1:8099", "--port", "0"],
+            "错误：无法监听 127.0.0.1:8099:0：--bind 应为本机的地址或主机名（如 127.0.0.1 或 0.0.0.0），不含端口；端口用 --port 给出".to_owned(),
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = yibao()
+            .args(["--database-url", &dir.sqlite_url(), "serve"])
+            .args(args)
+            .output()
+            .unwrap();
+        let (_, stderr) = text(&output);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(stderr.trim_end().ends_with(&expected), "{args:?}: {stderr}");
+    }
+}
