@@ -114,18 +114,22 @@ impl Row<'_> {
         }
     }
 
+    /// Every cell, in column order.
+    fn cells(&self) -> impl Iterator<Item = &str> {
+        (0..).map_while(|column| self.get(column))
+    }
+
     fn is_blank(&self) -> bool {
-        match self {
-            // A visible ASCII character other than a comma settles it at once (the usual
-            // row's first byte); otherwise every cell is trimmed.
-            Row::Plain { line, .. } => {
-                !line
-                    .bytes()
-                    .any(|byte| byte.is_ascii_graphic() && byte != b',')
-                    && line.split(',').all(|cell| cell.trim().is_empty())
-            }
-            Row::Quoted(record) => record.iter().all(|cell| cell.trim().is_empty()),
+        // On plain text a visible ASCII character other than a comma settles it at once (the
+        // usual row's first byte); otherwise every cell is trimmed.
+        if let Row::Plain { line, .. } = self
+            && line
+                .bytes()
+                .any(|byte| byte.is_ascii_graphic() && byte != b',')
+        {
+            return false;
         }
+        self.cells().all(|cell| cell.trim().is_empty())
     }
 }
 
@@ -305,9 +309,7 @@ impl Table {
                 .source
                 .next(what, &mut table.record, &mut table.ends)?
             {
-                Some((row, _)) => (0..)
-                    .map_while(|column| row.get(column).map(str::to_owned))
-                    .collect(),
+                Some((row, _)) => row.cells().map(str::to_owned).collect(),
                 None => Vec::new(),
             };
         if headers.iter().all(|cell| cell.trim().is_empty()) {
@@ -501,6 +503,20 @@ fn parse_non_negative(
     }
 }
 
+/// The error for an id first seen on line `first` and repeated on line `line`.
+fn repeated_id(
+    what: &'static str,
+    line: u64,
+    id: impl std::fmt::Display,
+    first: u64,
+) -> RoutingError {
+    RoutingError::row(
+        what,
+        line,
+        format!("编号“{id}”重复（首次出现在第 {first} 行）"),
+    )
+}
+
 /// Refuses the first repeated id in file order, naming the line it first appeared on — the
 /// error a row-by-row check would give. Ids are checked once their rows are read (on a failed
 /// read, those of the rows before the failure come first), so reading a row clones nothing.
@@ -517,13 +533,7 @@ fn check_ids<T>(
         HashMap::with_capacity_and_hasher(rows.len(), foldhash::fast::RandomState::default());
     for (row, &line) in rows.iter().zip(lines) {
         match first_line.entry(id(row)) {
-            Entry::Occupied(first) => {
-                return Err(RoutingError::row(
-                    what,
-                    line,
-                    format!("编号“{}”重复（首次出现在第 {} 行）", id(row), first.get()),
-                ));
-            }
+            Entry::Occupied(first) => return Err(repeated_id(what, line, id(row), *first.get())),
             Entry::Vacant(slot) => {
                 slot.insert(line);
             }
@@ -592,14 +602,7 @@ impl NodeIndex {
     /// naming the line where the id first appeared.
     fn build(ids: &[i64], lines: &[u64]) -> Result<NodeIndex, RoutingError> {
         let repeat = |index: usize, first: u32| {
-            RoutingError::row(
-                NODES,
-                lines[index],
-                format!(
-                    "编号“{}”重复（首次出现在第 {} 行）",
-                    ids[index], lines[first as usize]
-                ),
-            )
+            repeated_id(NODES, lines[index], ids[index], lines[first as usize])
         };
         let (min, max) = ids.iter().fold((i64::MAX, i64::MIN), |(low, high), &id| {
             (low.min(id), high.max(id))
@@ -858,8 +861,7 @@ mod tests {
         let mut rows = Vec::new();
         table
             .each_row(|row, line| {
-                let cells = (0..).map_while(|column| row.get(column).map(str::to_owned));
-                rows.push((line, cells.collect()));
+                rows.push((line, row.cells().map(str::to_owned).collect()));
                 Ok(())
             })
             .map_err(|e| e.to_string())?;
